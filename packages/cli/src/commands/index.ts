@@ -1,0 +1,13 @@
+import type { Command } from 'commander';
+import { registerKeys } from './keys.js';
+import { registerProbe } from './probe.js';
+import { registerUp } from './up.js';
+
+export type SetExitCode = (code: number) => void;
+
+/** Every command registers itself here; one line per command keeps additions conflict-free. */
+export function registerCommands(program: Command, setExitCode: SetExitCode): void {
+  registerKeys(program, setExitCode);
+  registerProbe(program, setExitCode);
+  registerUp(program, setExitCode);
+}

@@ -1,0 +1,60 @@
+import { readFile } from 'node:fs/promises';
+import { type Static, Type } from '@sinclair/typebox';
+import { Ajv } from 'ajv';
+import { parse } from 'yaml';
+import { UsageError } from '../exit-codes.js';
+
+const StackService = Type.Object(
+  {
+    name: Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$' }),
+    /** TypeScript entry point, relative to the stack file. */
+    entry: Type.String({ minLength: 1 }),
+    port: Type.Integer({ minimum: 1, maximum: 65535 }),
+    env: Type.Optional(Type.Record(Type.String(), Type.String())),
+  },
+  { additionalProperties: false },
+);
+
+const StackFile = Type.Object(
+  { services: Type.Array(StackService, { minItems: 1 }) },
+  { additionalProperties: false },
+);
+
+export type StackService = Static<typeof StackService>;
+export type StackFile = Static<typeof StackFile>;
+
+const validate = new Ajv({ allErrors: true }).compile<StackFile>(StackFile);
+
+/** Reads and validates a stack file; every problem is a UsageError with a one-line cause. */
+export async function loadStackFile(path: string): Promise<StackFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read stack file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  let data: unknown;
+  try {
+    data = parse(text);
+  } catch (error) {
+    const where = (error as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
+    throw new UsageError(
+      `stack file ${path}${where ? `:${where.line}:${where.col}` : ''} is not valid YAML`,
+    );
+  }
+  if (!validate(data)) {
+    const first = validate.errors?.[0];
+    throw new UsageError(
+      `stack file ${path}: ${first?.instancePath || '/'} ${first?.message ?? 'is invalid'}`,
+    );
+  }
+  const names = new Set<string>();
+  const ports = new Set<number>();
+  for (const service of data.services) {
+    if (names.has(service.name)) throw new UsageError(`stack file ${path}: service ${service.name} appears twice`);
+    if (ports.has(service.port)) throw new UsageError(`stack file ${path}: port ${service.port} is used twice`);
+    names.add(service.name);
+    ports.add(service.port);
+  }
+  return data;
+}

@@ -1,0 +1,66 @@
+/**
+ * Typed errors with stable codes. The HTTP layer turns them into RFC 9457 problem details; the
+ * CLI turns them into a one-line cause. `expose` says whether `message` is safe to show a caller:
+ * it is for the 4xx family, whose messages we write; never for anything we wrap.
+ */
+export class BulwarkError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly expose: boolean;
+
+  constructor(code: string, status: number, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.status = status;
+    this.expose = status < 500;
+  }
+}
+
+export class ConfigError extends BulwarkError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('BW_CONFIG_INVALID', 500, message, options);
+  }
+}
+
+export class ValidationError extends BulwarkError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('BW_VALIDATION', 400, message, options);
+  }
+}
+
+export class UnauthorizedError extends BulwarkError {
+  constructor(message = 'authentication required', options?: ErrorOptions) {
+    super('BW_UNAUTHORIZED', 401, message, options);
+  }
+}
+
+export class ForbiddenError extends BulwarkError {
+  constructor(message = 'not allowed', options?: ErrorOptions) {
+    super('BW_FORBIDDEN', 403, message, options);
+  }
+}
+
+export class NotFoundError extends BulwarkError {
+  constructor(message = 'not found', options?: ErrorOptions) {
+    super('BW_NOT_FOUND', 404, message, options);
+  }
+}
+
+export class ConflictError extends BulwarkError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('BW_CONFLICT', 409, message, options);
+  }
+}
+
+export class DependencyUnavailableError extends BulwarkError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('BW_DEPENDENCY_UNAVAILABLE', 503, message, options);
+  }
+}
+
+export class ShuttingDownError extends BulwarkError {
+  constructor(options?: ErrorOptions) {
+    super('BW_SHUTTING_DOWN', 503, 'the service is shutting down', options);
+  }
+}

@@ -1,0 +1,82 @@
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { Agent, type Dispatcher, request } from 'undici';
+import type { Tracing } from '../tracing/tracing.js';
+
+export interface HttpRequestOptions {
+  method?: Dispatcher.HttpMethod;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  /** Total time for the request, headers and body; default from the client. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface HttpResponse {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  text(): Promise<string>;
+  json<T = unknown>(): Promise<T>;
+}
+
+/**
+ * Outbound HTTP with trace propagation: each call is a CLIENT span whose context is injected as
+ * traceparent, so the callee's server span becomes its child. One undici Agent (a keep-alive
+ * pool) per service, closed with the service's resources.
+ */
+export class HttpClient {
+  readonly #tracing: Tracing;
+  readonly #agent: Agent;
+  readonly #timeoutMs: number;
+
+  constructor(tracing: Tracing, options: { timeoutMs?: number } = {}) {
+    this.#tracing = tracing;
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#agent = new Agent({ keepAliveTimeout: 10_000 });
+  }
+
+  async request(url: string | URL, options: HttpRequestOptions = {}): Promise<HttpResponse> {
+    const target = new URL(url);
+    const method = options.method ?? 'GET';
+    const span = this.#tracing.tracer.startSpan(method, {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'http.request.method': method,
+        'server.address': target.hostname,
+        'url.path': target.pathname,
+      },
+    });
+    const headers: Record<string, string> = { ...options.headers };
+    this.#tracing.inject(headers, trace.setSpan(context.active(), span));
+    const timeout = AbortSignal.timeout(options.timeoutMs ?? this.#timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    try {
+      const response = await request(target, {
+        method,
+        headers,
+        body: options.body,
+        signal,
+        dispatcher: this.#agent,
+      });
+      span.setAttribute('http.response.status_code', response.statusCode);
+      if (response.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      // The body is read once, by whichever accessor the caller uses.
+      const bodyText = response.body.text();
+      bodyText.catch(() => undefined);
+      return {
+        statusCode: response.statusCode,
+        headers: response.headers,
+        text: () => bodyText,
+        json: async <T>() => JSON.parse(await bodyText) as T,
+      };
+    } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
+  close(): Promise<void> {
+    return this.#agent.close();
+  }
+}

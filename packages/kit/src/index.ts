@@ -1,0 +1,45 @@
+export {
+  loadConfig,
+  type ServiceConfig,
+  type ServiceConfigInput,
+  ServiceConfigSchema,
+} from './config.js';
+export * from './contract.js';
+export {
+  BulwarkError,
+  ConfigError,
+  ConflictError,
+  DependencyUnavailableError,
+  ForbiddenError,
+  NotFoundError,
+  ShuttingDownError,
+  UnauthorizedError,
+  ValidationError,
+} from './errors.js';
+export { HttpClient, type HttpRequestOptions, type HttpResponse } from './http/client.js';
+export { PROBLEM_CONTENT_TYPE, type ProblemDetails } from './http/problem.js';
+export type { ShutdownOutcome } from './lifecycle/shutdown.js';
+export type { TaskFn } from './lifecycle/tasks.js';
+export { createLogger, type Logger } from './logging/logger.js';
+export { REDACTED, redact, scrubString } from './logging/redact.js';
+export {
+  type HttpProbeOptions,
+  httpProbe,
+  natsProbe,
+  type ProbeOptions,
+  postgresProbe,
+  redisProbe,
+} from './probes/dependencies.js';
+export {
+  type DependencyProbe,
+  dependencyProbe,
+  type LivenessCheck,
+  type LivenessVerdict,
+  livenessCheck,
+  type ProbeResult,
+} from './probes/types.js';
+export { runService } from './run.js';
+export type { LifecycleState, ReadyVerdict, RuntimeOptions } from './runtime.js';
+export { createService, Service, type ServiceOptions } from './service.js';
+export { type MessageHeaders, Tracing } from './tracing/tracing.js';
+export { createWorker, Worker, type WorkerOptions } from './worker.js';

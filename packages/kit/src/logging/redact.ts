@@ -1,0 +1,107 @@
+/**
+ * The safety net under every log line. pino's own `redact` matches exact, case-sensitive paths,
+ * so `Authorization` at an unexpected depth, or a token inside an error message, would get
+ * through; this walks the object once, matching key names case-insensitively at any depth and
+ * scrubbing secret-shaped substrings out of every string (messages, URLs, stacks).
+ */
+export const REDACTED = '[REDACTED]';
+
+const SENSITIVE_KEYS = new Set([
+  'authorization',
+  'proxyauthorization',
+  'cookie',
+  'setcookie',
+  'xapikey',
+  'apikey',
+  'xauthtoken',
+  'password',
+  'passwd',
+  'pwd',
+  'secret',
+  'token',
+  'privatekey',
+  'passphrase',
+  'credentials',
+  'sessionid',
+  'pin',
+]);
+
+const SENSITIVE_SUFFIXES = ['password', 'secret', 'token', 'apikey', 'privatekey', 'passphrase'];
+
+export function isSensitiveKey(key: string): boolean {
+  const normalized = key.toLowerCase().replace(/[-_.\s]/g, '');
+  if (SENSITIVE_KEYS.has(normalized)) return true;
+  return SENSITIVE_SUFFIXES.some((suffix) => normalized.endsWith(suffix));
+}
+
+const STRING_RULES: ReadonlyArray<readonly [RegExp, string]> = [
+  // PEM private keys of any kind (RSA, EC, OPENSSH, ENCRYPTED, plain PKCS#8).
+  [
+    /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(?:-----END \1PRIVATE KEY-----|$)/g,
+    '[REDACTED PRIVATE KEY]',
+  ],
+  // Credentials in URLs: scheme://user:password@host
+  [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*):[^\s/@]+@/gi, `$1:${REDACTED}@`],
+  // HTTP auth schemes followed by their token.
+  [/\b(Bearer|Basic|Digest|Token)\s+[A-Za-z0-9._~+/=-]{6,}/gi, `$1 ${REDACTED}`],
+  // key=value pairs in query strings, form bodies and prose.
+  [
+    /\b((?:api[_-]?key|access[_-]?token|refresh[_-]?token|id[_-]?token|token|secret|client[_-]?secret|password|passwd|pwd|signature|sig)=)[^&\s"',;]+/gi,
+    `$1${REDACTED}`,
+  ],
+  // "password": "..." inside serialized JSON.
+  [
+    /("(?:[a-z_-]*password|[a-z_-]*secret|[a-z_-]*token|api[_-]?key|authorization|cookie)"\s*:\s*")(?:[^"\\]|\\.)*"/gi,
+    `$1${REDACTED}"`,
+  ],
+  // JSON Web Tokens.
+  [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, REDACTED],
+];
+
+// Cheap pre-check: strings without any of these cannot match a rule, so most log strings skip
+// the regex pass entirely.
+const MAYBE_SECRET =
+  /PRIVATE KEY|:\/\/|bearer|basic|digest|token|key|secret|pass|pwd|sig|eyJ|authorization|cookie/i;
+
+export function scrubString(value: string): string {
+  if (!MAYBE_SECRET.test(value)) return value;
+  let out = value;
+  for (const [pattern, replacement] of STRING_RULES) out = out.replace(pattern, replacement);
+  return out;
+}
+
+const MAX_DEPTH = 12;
+
+/** Returns a copy with sensitive keys masked and secret-shaped substrings scrubbed. */
+export function redact(value: unknown): unknown {
+  return walk(value, 0, new WeakSet());
+}
+
+function walk(value: unknown, depth: number, seen: WeakSet<object>): unknown {
+  if (typeof value === 'string') return scrubString(value);
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth >= MAX_DEPTH) return '[Truncated]';
+  if (seen.has(value)) return '[Circular]';
+  seen.add(value);
+  if (value instanceof Error) return walkError(value, depth, seen);
+  if (Array.isArray(value)) return value.map((item) => walk(item, depth + 1, seen));
+  if (Buffer.isBuffer(value) || ArrayBuffer.isView(value)) return `[${value.constructor.name}]`;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    out[key] = isSensitiveKey(key) ? REDACTED : walk(item, depth + 1, seen);
+  }
+  return out;
+}
+
+function walkError(error: Error, depth: number, seen: WeakSet<object>): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    type: error.name,
+    message: scrubString(error.message),
+    stack: error.stack === undefined ? undefined : scrubString(error.stack),
+  };
+  for (const [key, item] of Object.entries(error)) {
+    out[key] = isSensitiveKey(key) ? REDACTED : walk(item, depth + 1, seen);
+  }
+  if (error.cause !== undefined) out.cause = walk(error.cause, depth + 1, seen);
+  return out;
+}

@@ -1,0 +1,168 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { trace } from '@opentelemetry/api';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { UNMATCHED_ROUTE } from './contract.js';
+import { HttpClient } from './http/client.js';
+import { kitLoggingOptions } from './http/fastify-options.js';
+import { PROBE_ROUTE, registerProbeRoutes } from './http/probe-routes.js';
+import { sendNotFound, sendProblem } from './http/problem.js';
+import { requestIdOf, tracedServerFactory } from './http/traced-server.js';
+import { installProcessHooks } from './lifecycle/process-hooks.js';
+import { runShutdown, type ShutdownOutcome, type ShutdownPhase } from './lifecycle/shutdown.js';
+import { Runtime, type RuntimeOptions } from './runtime.js';
+
+export interface ServiceOptions extends RuntimeOptions {
+  /**
+   * Install the kit's SIGTERM/SIGINT and crash handlers on listen (default true). Tests that run
+   * several services in one process turn it off and call `shutdown()` themselves.
+   */
+  handleProcessSignals?: boolean;
+}
+
+/**
+ * A Fastify app that meets the operational contract from its first line. Lifecycle:
+ *
+ *   createService()  →  register routes, probes, resources, tasks, startup steps
+ *   listen()         →  bind; /live answers, /startup and /ready answer 503
+ *                       run startup steps, evaluate readiness once; /startup and /ready turn 200
+ *   SIGTERM/SIGINT   →  shutdown(): the phases below, each logged with its duration
+ */
+export class Service extends Runtime {
+  readonly app: FastifyInstance;
+  readonly http: HttpClient;
+  readonly #handleProcessSignals: boolean;
+  #shutdown: Promise<ShutdownOutcome> | undefined;
+  #removeProcessHooks: (() => void) | undefined;
+
+  constructor(options: ServiceOptions) {
+    const { handleProcessSignals = true, ...runtimeOptions } = options;
+    super(runtimeOptions);
+    this.#handleProcessSignals = handleProcessSignals;
+    const { http, logging } = this.config;
+    this.app = Fastify({
+      ...kitLoggingOptions(this.logger),
+      serverFactory: tracedServerFactory({
+        tracing: this.tracing,
+        isDraining: () => this.draining,
+      }),
+      genReqId: requestIdOf,
+      // During drain, requests already on an open connection are served (with Connection:
+      // close), not turned away with 503: they were accepted.
+      return503OnClosing: false,
+      forceCloseConnections: 'idle',
+      bodyLimit: http.bodyLimitBytes,
+      keepAliveTimeout: http.keepAliveTimeoutMs,
+      requestTimeout: http.requestTimeoutMs,
+    });
+    this.http = new HttpClient(this.tracing);
+    this.resources.add('http-client', () => this.http.close());
+
+    const accessLevel = logging.accessLog;
+    this.app.addHook('onResponse', (request, reply, done) => {
+      const route = request.is404 ? UNMATCHED_ROUTE : (request.routeOptions.url ?? UNMATCHED_ROUTE);
+      const seconds = reply.elapsedTime / 1000;
+      this.metrics.observeRequest(request.method, route, reply.statusCode, seconds);
+      trace
+        .getActiveSpan()
+        ?.updateName(`${request.method} ${route}`)
+        .setAttribute('http.route', route);
+      if (accessLevel !== 'off') {
+        const probe = (request.routeOptions.config as { bulwarkProbe?: boolean } | undefined)
+          ?.bulwarkProbe;
+        const level = probe ? 'debug' : accessLevel;
+        if (this.logger.isLevelEnabled(level)) {
+          this.logger[level](
+            {
+              method: request.method,
+              route,
+              status: reply.statusCode,
+              duration_ms: Math.round(reply.elapsedTime * 100) / 100,
+            },
+            'request completed',
+          );
+        }
+      }
+      done();
+    });
+    this.app.setErrorHandler(sendProblem);
+    this.app.setNotFoundHandler(sendNotFound);
+    registerProbeRoutes(this.app, this);
+  }
+
+  get server(): Server {
+    return this.app.server;
+  }
+
+  /** The bound port (after listen). */
+  get port(): number {
+    return (this.app.server.address() as AddressInfo).port;
+  }
+
+  /** Binds, then runs the startup steps; resolves once the service is ready to serve. */
+  async listen(): Promise<{ port: number; host: string }> {
+    if (this.#handleProcessSignals) this.#removeProcessHooks = installProcessHooks(this);
+    const { host, port } = this.config.http;
+    await this.app.listen({ host, port });
+    await this.startup();
+    this.logger.info(
+      { host, port: this.port, startup_seconds: Math.round(process.uptime() * 1000) / 1000 },
+      `${this.config.name} ready on http://${host}:${this.port}`,
+    );
+    return { host, port: this.port };
+  }
+
+  get deadlineMs(): number {
+    return this.config.shutdown.deadlineMs;
+  }
+
+  /** The phased shutdown; idempotent, so a signal during a test's own shutdown is harmless. */
+  shutdown(reason = 'requested'): Promise<ShutdownOutcome> {
+    this.#shutdown ??= this.#runShutdown(reason);
+    return this.#shutdown;
+  }
+
+  async #runShutdown(reason: string): Promise<ShutdownOutcome> {
+    this.logger.info({ reason }, 'shutdown started: /ready now fails');
+    this.beginDrain();
+    const server = this.app.server;
+    const closed = server.listening ? once(server, 'close') : Promise.resolve();
+    const phases: ShutdownPhase[] = [
+      {
+        name: 'drain-delay',
+        run: () => sleep(this.config.shutdown.drainDelayMs),
+      },
+      {
+        name: 'stop-accepting',
+        run: () => {
+          if (server.listening) server.close();
+          server.closeIdleConnections();
+        },
+      },
+      {
+        // Responses now carry Connection: close, so active connections end after their
+        // current response; the server's close event fires when the last one has.
+        name: 'drain-requests',
+        run: async () => {
+          await closed;
+          await this.app.close();
+        },
+      },
+      { name: 'abort-tasks', run: () => this.tasks.abortAll() },
+      { name: 'close-resources', run: () => this.resources.closeAll(this.logger) },
+    ];
+    const outcome = await runShutdown(phases, this.logger);
+    this.markStopped(outcome.seconds);
+    this.logger.info({ shutdown_seconds: outcome.seconds }, 'shutdown complete');
+    this.#removeProcessHooks?.();
+    return outcome;
+  }
+}
+
+export function createService(options: ServiceOptions): Service {
+  return new Service(options);
+}
+
+export { PROBE_ROUTE };

@@ -1,0 +1,4 @@
+import { runService } from '@bulwark/kit';
+import { buildCoreApi } from './app.js';
+
+await runService(() => buildCoreApi({ ledgerUrl: process.env.BULWARK_LEDGER_URL || undefined }));

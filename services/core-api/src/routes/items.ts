@@ -1,0 +1,58 @@
+import { NotFoundError, type Service } from '@bulwark/kit';
+import { Type } from '@sinclair/typebox';
+import type { AuditTrail } from '../audit.js';
+import { Item, type ItemStore, NewItem } from '../items.js';
+
+const ItemParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+const ListQuery = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }) });
+
+/** /v1/items: a small versioned resource, validated in and serialized out by schema. */
+export function registerItemRoutes(service: Service, store: ItemStore, audit: AuditTrail): void {
+  const { app } = service;
+
+  app.post<{ Body: NewItem }>(
+    '/v1/items',
+    { schema: { body: NewItem, response: { 201: Item } } },
+    async (request, reply) => {
+      await audit.record({ kind: 'item.create', actor: 'anonymous', payload: { ...request.body } });
+      return reply.code(201).send(store.create(request.body));
+    },
+  );
+
+  app.get<{ Querystring: { limit: number } }>(
+    '/v1/items',
+    {
+      schema: {
+        querystring: ListQuery,
+        response: { 200: Type.Object({ items: Type.Array(Item) }) },
+      },
+    },
+    async (request) => ({ items: store.list(request.query.limit) }),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/items/:id',
+    { schema: { params: ItemParams, response: { 200: Item } } },
+    async (request) => {
+      const item = store.get(request.params.id);
+      if (item === undefined) throw new NotFoundError('no item with that id');
+      return item;
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/v1/items/:id',
+    { schema: { params: ItemParams } },
+    async (request, reply) => {
+      if (store.get(request.params.id) === undefined)
+        throw new NotFoundError('no item with that id');
+      await audit.record({
+        kind: 'item.delete',
+        actor: 'anonymous',
+        payload: { id: request.params.id },
+      });
+      store.delete(request.params.id);
+      return reply.code(204).send();
+    },
+  );
+}
