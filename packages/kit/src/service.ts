@@ -47,6 +47,16 @@ export class Service extends Runtime {
       serverFactory: tracedServerFactory({
         tracing: this.tracing,
         isDraining: () => this.draining,
+        onRequestStart: () => this.metrics.requestsInFlight.inc(),
+        onRequestEnd: ({ aborted, requestId, statusCode }) => {
+          this.metrics.requestsInFlight.dec();
+          if (aborted) {
+            this.logger.warn(
+              { request_id: requestId, status: statusCode },
+              'connection closed before the response was sent',
+            );
+          }
+        },
       }),
       genReqId: requestIdOf,
       // During drain, requests already on an open connection are served (with Connection:

@@ -2,7 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { systemPart } from '@bulwark/testkit';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { METRICS, OVERFLOW_ROUTE, SERVICE_METRIC_FAMILIES, type Service, UNMATCHED_ROUTE } from '../src/index.js';
+import {
+  METRICS,
+  OVERFLOW_ROUTE,
+  SERVICE_METRIC_FAMILIES,
+  type Service,
+  UNMATCHED_ROUTE,
+} from '../src/index.js';
 import { baseUrl, testService } from './helpers.js';
 
 const promtool = systemPart({
@@ -39,7 +45,8 @@ describe('metrics', () => {
     ({ service } = testService());
     service.app.get('/v1/things/:id', async () => ({ ok: true }));
     await service.listen();
-    for (const id of ['1', '2', 'secret-looking-id']) await get(`${baseUrl(service)}/v1/things/${id}`);
+    for (const id of ['1', '2', 'secret-looking-id'])
+      await get(`${baseUrl(service)}/v1/things/${id}`);
     await get(`${baseUrl(service)}/random/${Date.now()}`);
     const { body } = await get(`${baseUrl(service)}/metrics`);
     for (const family of SERVICE_METRIC_FAMILIES) expect(body).toContain(`# TYPE ${family} `);

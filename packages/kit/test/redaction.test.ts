@@ -11,7 +11,11 @@ describe('redaction', () => {
     expect(out.headers.Authorization).toBe(REDACTED);
     expect(out.headers['X-API-KEY']).toBe(REDACTED);
     expect(out.headers.cookie).toBe(REDACTED);
-    expect(out.deep.a.b[0]).toEqual({ DB_PASSWORD: REDACTED, clientSecret: REDACTED, refresh_token: REDACTED });
+    expect(out.deep.a.b[0]).toEqual({
+      DB_PASSWORD: REDACTED,
+      clientSecret: REDACTED,
+      refresh_token: REDACTED,
+    });
     expect(out.keep).toBe('visible');
   });
 

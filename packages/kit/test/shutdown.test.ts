@@ -40,11 +40,12 @@ describe('phased shutdown of a real process', () => {
 
     const errors: Array<{ code: string; at: number }> = [];
     const statuses = new Map<number, number>();
+    // Called without a callback, autocannon returns an instance that is also a promise.
     const load = autocannon({
       url: `${base}/v1/slow?ms=20`,
       connections: 16,
       duration: 4,
-    });
+    }) as unknown as autocannon.Instance & Promise<autocannon.Result>;
     load.on('response', (_client, statusCode) => {
       statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1);
     });
@@ -95,7 +96,9 @@ describe('phased shutdown of a real process', () => {
     const served = all.filter((r) => r.msg === 'request completed' && r.route === '/v1/slow');
     expect(served.every((r) => r.status === 200)).toBe(true);
     expect(served.length).toBe(successes);
-    expect(all.filter((r) => r.msg === 'connection closed before the response was sent')).toEqual([]);
+    expect(all.filter((r) => r.msg === 'connection closed before the response was sent')).toEqual(
+      [],
+    );
     // So the client's errors are requests the server never accepted: sent after the signal on
     // a connection the closing listener refused or dropped before reading a byte.
     expect(errors.filter((e) => e.at < signalAt)).toEqual([]);

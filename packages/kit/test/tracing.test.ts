@@ -44,9 +44,7 @@ describe('trace propagation', () => {
     expect(response.headers.traceresponse).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
     await response.body.dump();
 
-    const inFront = await upstream.proc.waitForLine(
-      (line) => line.includes('calling downstream'),
-    );
+    const inFront = await upstream.proc.waitForLine((line) => line.includes('calling downstream'));
     const inBack = await downstream.proc.waitForLine(
       (line) => line.includes('request completed') && line.includes('/v1/slow'),
     );
@@ -68,56 +66,59 @@ describe('trace propagation', () => {
     await response.body.dump();
   });
 
-  it.skipIf(!nats.available)('carries the trace through a real NATS publish and subscribe', async () => {
-    const exporter = new InMemorySpanExporter();
-    const logs = captureLogs();
-    const worker = createWorker({
-      name: 'nats-worker',
-      version: '1.0.0',
-      env: {},
-      handleProcessSignals: false,
-      logDestination: logs.stream,
-      http: { port: 0 },
-      shutdown: { drainDelayMs: 0 },
-      spanProcessors: [new SimpleSpanProcessor(exporter)],
-    });
-    const nc = await connect({ servers: '127.0.0.1:4222' });
-    worker.resources.add('nats', () => nc.drain());
-    await worker.start();
-    const subject = `bulwark.test.${Date.now()}`;
-    const received = new Promise<string | undefined>((resolve) => {
-      const sub = nc.subscribe(subject, { max: 1 });
-      void (async () => {
-        for await (const msg of sub) {
-          await worker.tracing.withConsumerSpan(subject, msg.headers as MessageHeaders, () => {
-            worker.logger.info('message consumed');
-          });
-          resolve(msg.headers?.get('traceparent'));
-        }
-      })();
-    });
-    const headers = natsHeaders();
-    await worker.tracing.withProducerSpan(subject, headers, () => {
-      worker.logger.info('message published');
-      nc.publish(subject, 'hello', { headers });
-    });
-    const traceparent = await received;
-    // Read before shutdown: shutting the provider down resets the in-memory exporter.
-    const spans = exporter.getFinishedSpans();
-    await worker.shutdown();
+  it.skipIf(!nats.available)(
+    'carries the trace through a real NATS publish and subscribe',
+    async () => {
+      const exporter = new InMemorySpanExporter();
+      const logs = captureLogs();
+      const worker = createWorker({
+        name: 'nats-worker',
+        version: '1.0.0',
+        env: {},
+        handleProcessSignals: false,
+        logDestination: logs.stream,
+        http: { port: 0 },
+        shutdown: { drainDelayMs: 0 },
+        spanProcessors: [new SimpleSpanProcessor(exporter)],
+      });
+      const nc = await connect({ servers: '127.0.0.1:4222' });
+      worker.resources.add('nats', () => nc.drain());
+      await worker.start();
+      const subject = `bulwark.test.${Date.now()}`;
+      const received = new Promise<string | undefined>((resolve) => {
+        const sub = nc.subscribe(subject, { max: 1 });
+        void (async () => {
+          for await (const msg of sub) {
+            await worker.tracing.withConsumerSpan(subject, msg.headers as MessageHeaders, () => {
+              worker.logger.info('message consumed');
+            });
+            resolve(msg.headers?.get('traceparent'));
+          }
+        })();
+      });
+      const headers = natsHeaders();
+      await worker.tracing.withProducerSpan(subject, headers, () => {
+        worker.logger.info('message published');
+        nc.publish(subject, 'hello', { headers });
+      });
+      const traceparent = await received;
+      // Read before shutdown: shutting the provider down resets the in-memory exporter.
+      const spans = exporter.getFinishedSpans();
+      await worker.shutdown();
 
-    expect(traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
-    const producer = spans.find((s) => s.name === `publish ${subject}`);
-    const consumer = spans.find((s) => s.name === `process ${subject}`);
-    expect(producer).toBeDefined();
-    expect(consumer).toBeDefined();
-    expect(consumer!.spanContext().traceId).toBe(producer!.spanContext().traceId);
-    expect(consumer!.parentSpanContext?.spanId).toBe(producer!.spanContext().spanId);
+      expect(traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+      const producer = spans.find((s) => s.name === `publish ${subject}`);
+      const consumer = spans.find((s) => s.name === `process ${subject}`);
+      expect(producer).toBeDefined();
+      expect(consumer).toBeDefined();
+      expect(consumer!.spanContext().traceId).toBe(producer!.spanContext().traceId);
+      expect(consumer!.parentSpanContext?.spanId).toBe(producer!.spanContext().spanId);
 
-    const published = logs.records().find((r) => r.msg === 'message published');
-    const consumed = logs.records().find((r) => r.msg === 'message consumed');
-    expect(published?.trace_id).toBe(producer!.spanContext().traceId);
-    expect(consumed?.trace_id).toBe(producer!.spanContext().traceId);
-    expect(consumed?.span_id).toBe(consumer!.spanContext().spanId);
-  });
+      const published = logs.records().find((r) => r.msg === 'message published');
+      const consumed = logs.records().find((r) => r.msg === 'message consumed');
+      expect(published?.trace_id).toBe(producer!.spanContext().traceId);
+      expect(consumed?.trace_id).toBe(producer!.spanContext().traceId);
+      expect(consumed?.span_id).toBe(consumer!.spanContext().spanId);
+    },
+  );
 });

@@ -23,6 +23,7 @@ const FRAMEWORK_DETAILS: Record<string, string> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'the request content type is not supported',
   FST_ERR_CTP_BODY_TOO_LARGE: 'the request body is too large',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'the request body is empty but the content type is JSON',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'the request body is not valid JSON',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'the content length does not match the body',
 };
 

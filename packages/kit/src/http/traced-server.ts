@@ -44,11 +44,13 @@ export function tracedServerFactory(options: TracedServerOptions) {
       res.setHeader(HEADERS.requestId, requestId);
       res.setHeader(HEADERS.traceresponse, traceresponseFor(span));
       if (isDraining()) res.setHeader('connection', 'close');
+      onRequestStart();
       res.once('close', () => {
+        const aborted = !res.writableFinished;
         span.setAttribute('http.response.status_code', res.statusCode);
-        if (res.statusCode >= 500 || !res.writableFinished)
-          span.setStatus({ code: SpanStatusCode.ERROR });
+        if (res.statusCode >= 500 || aborted) span.setStatus({ code: SpanStatusCode.ERROR });
         span.end();
+        onRequestEnd({ aborted, requestId, statusCode: res.statusCode });
       });
       context.with(
         withRequestId(trace.setSpan(parent, span), requestId),

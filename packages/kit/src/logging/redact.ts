@@ -28,10 +28,20 @@ const SENSITIVE_KEYS = new Set([
 
 const SENSITIVE_SUFFIXES = ['password', 'secret', 'token', 'apikey', 'privatekey', 'passphrase'];
 
+// Log keys come from a small vocabulary, so verdicts are memoized; the bound keeps a stream of
+// attacker-chosen keys (say, echoed JSON) from growing the map without limit.
+const verdicts = new Map<string, boolean>();
+const MAX_MEMOIZED_KEYS = 4_096;
+
 export function isSensitiveKey(key: string): boolean {
+  const known = verdicts.get(key);
+  if (known !== undefined) return known;
   const normalized = key.toLowerCase().replace(/[-_.\s]/g, '');
-  if (SENSITIVE_KEYS.has(normalized)) return true;
-  return SENSITIVE_SUFFIXES.some((suffix) => normalized.endsWith(suffix));
+  const sensitive =
+    SENSITIVE_KEYS.has(normalized) ||
+    SENSITIVE_SUFFIXES.some((suffix) => normalized.endsWith(suffix));
+  if (verdicts.size < MAX_MEMOIZED_KEYS) verdicts.set(key, sensitive);
+  return sensitive;
 }
 
 const STRING_RULES: ReadonlyArray<readonly [RegExp, string]> = [
@@ -72,7 +82,11 @@ export function scrubString(value: string): string {
 
 const MAX_DEPTH = 12;
 
-/** Returns a copy with sensitive keys masked and secret-shaped substrings scrubbed. */
+/**
+ * Returns the value with sensitive keys masked and secret-shaped substrings scrubbed. Copy on
+ * write: a value with nothing to redact (the common case, e.g. every access-log line) is
+ * returned as is, so the safety net costs one scan and no allocation.
+ */
 export function redact(value: unknown): unknown {
   return walk(value, 0, new WeakSet());
 }
@@ -84,13 +98,30 @@ function walk(value: unknown, depth: number, seen: WeakSet<object>): unknown {
   if (seen.has(value)) return '[Circular]';
   seen.add(value);
   if (value instanceof Error) return walkError(value, depth, seen);
-  if (Array.isArray(value)) return value.map((item) => walk(item, depth + 1, seen));
   if (Buffer.isBuffer(value) || ArrayBuffer.isView(value)) return `[${value.constructor.name}]`;
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    out[key] = isSensitiveKey(key) ? REDACTED : walk(item, depth + 1, seen);
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
+      const next = walk(item, depth + 1, seen);
+      if (next !== item) {
+        copy ??= value.slice();
+        copy[i] = next;
+      }
+    }
+    return copy ?? value;
   }
-  return out;
+  let copy: Record<string, unknown> | undefined;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const item = (value as Record<string, unknown>)[key];
+    const next = isSensitiveKey(key) ? REDACTED : walk(item, depth + 1, seen);
+    if (next !== item) {
+      copy ??= { ...(value as Record<string, unknown>) };
+      copy[key] = next;
+    }
+  }
+  return copy ?? value;
 }
 
 function walkError(error: Error, depth: number, seen: WeakSet<object>): Record<string, unknown> {

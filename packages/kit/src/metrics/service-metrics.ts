@@ -34,7 +34,11 @@ export class ServiceMetrics {
     collectDefaultMetrics({ register: this.registry });
     // prom-client names three gauges *_total, which the Prometheus naming rules reserve for
     // counters (promtool rejects them). nodejs_active_{handles,requests,resources} by type stay.
-    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+    for (const name of [
+      'nodejs_active_handles_total',
+      'nodejs_active_requests_total',
+      'nodejs_active_resources_total',
+    ]) {
       this.registry.removeSingleMetric(name);
     }
     new Gauge({

@@ -18,6 +18,7 @@ import {
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
+  AlwaysOffSampler,
   BasicTracerProvider,
   BatchSpanProcessor,
   ParentBasedSampler,
@@ -97,8 +98,14 @@ export class Tracing {
         [ATTR_SERVICE_NAME]: options.service,
         [ATTR_SERVICE_VERSION]: options.version,
       }),
+      // With nowhere to send spans, recording them is wasted work: root spans are then not
+      // recorded, yet still get trace and span ids for log correlation and propagation. A
+      // caller's sampled flag is honoured either way (ParentBased).
       sampler: new ParentBasedSampler({
-        root: new TraceIdRatioBasedSampler(options.sampleRatio),
+        root:
+          spanProcessors.length > 0
+            ? new TraceIdRatioBasedSampler(options.sampleRatio)
+            : new AlwaysOffSampler(),
       }),
       spanProcessors,
     });

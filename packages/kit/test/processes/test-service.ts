@@ -7,7 +7,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createService, runService } from '../../src/index.js';
 
 await runService(() => {
-  const service = createService({ name: process.env.TEST_SERVICE_NAME ?? 'test-service', version: '1.2.3' });
+  const service = createService({
+    name: process.env.TEST_SERVICE_NAME ?? 'test-service',
+    version: '1.2.3',
+  });
   const { app } = service;
 
   app.get<{ Querystring: { ms?: string } }>('/v1/slow', async (request) => {

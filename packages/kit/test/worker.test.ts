@@ -1,0 +1,60 @@
+import { request } from 'undici';
+import { describe, expect, it } from 'vitest';
+import { createWorker, METRICS, WORKER_METRIC_FAMILIES } from '../src/index.js';
+import { captureLogs } from './helpers.js';
+
+describe('worker mode', () => {
+  it('serves the ops endpoints and a heartbeat, and aborts its work on shutdown', async () => {
+    const logs = captureLogs();
+    const worker = createWorker({
+      name: 'queue-worker',
+      version: '1.0.0',
+      env: {},
+      handleProcessSignals: false,
+      logDestination: logs.stream,
+      http: { port: 0 },
+      shutdown: { drainDelayMs: 0 },
+    });
+    let processed = 0;
+    let sawAbort = false;
+    worker.tasks.run('consume', async (signal) => {
+      while (!signal.aborted) {
+        processed++;
+        worker.heartbeat();
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      sawAbort = true;
+    });
+    const closed: string[] = [];
+    worker.resources.add('queue', () => {
+      closed.push('queue');
+    });
+    await worker.start();
+    const ops = `http://127.0.0.1:${worker.port}`;
+
+    for (const path of ['/live', '/startup', '/ready', '/health']) {
+      const response = await request(`${ops}${path}`);
+      expect(response.statusCode, path).toBe(200);
+      await response.body.dump();
+    }
+    const metrics = await (await request(`${ops}/metrics`)).body.text();
+    for (const family of WORKER_METRIC_FAMILIES) expect(metrics).toContain(`# TYPE ${family} `);
+    const heartbeat = Number(
+      metrics.match(new RegExp(`^${METRICS.workerHeartbeat} (\\S+)`, 'm'))?.[1],
+    );
+    expect(Date.now() / 1000 - heartbeat).toBeLessThan(5);
+    // A worker has no public API on its ops port.
+    const other = await request(`${ops}/v1/anything`);
+    expect(other.statusCode).toBe(404);
+    expect(other.headers['content-type']).toMatch(/problem\+json/);
+    await other.body.dump();
+
+    const outcome = await worker.shutdown('test');
+    expect(outcome.failedPhase).toBeUndefined();
+    expect(sawAbort).toBe(true);
+    expect(processed).toBeGreaterThan(0);
+    expect(closed).toEqual(['queue']);
+    const phases = logs.records().flatMap((r) => (typeof r.phase === 'string' ? [r.phase] : []));
+    expect(phases).toEqual(['drain-delay', 'abort-tasks', 'close-resources', 'close-ops-server']);
+  });
+});
