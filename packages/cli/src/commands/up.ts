@@ -31,10 +31,19 @@ export function registerUp(program: Command, setExitCode: SetExitCode): void {
     )
     .option('--stack <file>', 'stack file listing the services to run', 'bulwark.stack.yaml')
     .option('--once', 'stop the stack after the probe and exit with its verdict', false)
-    .option('--timeout <seconds>', 'how long each service may take to become ready', positiveSeconds, 60)
+    .option(
+      '--timeout <seconds>',
+      'how long each service may take to become ready',
+      positiveSeconds,
+      60,
+    )
     .option('--logs', 'stream every service log line to the terminal', false)
     .option('--no-probe', 'skip the probe after startup')
-    .addOption(new Option('--format <format>', 'probe report format').choices(['table', 'json']).default('table'))
+    .addOption(
+      new Option('--format <format>', 'probe report format')
+        .choices(['table', 'json'])
+        .default('table'),
+    )
     .action(async (options: UpOptions) => {
       setExitCode(await up(options, createTerminal()));
     });
@@ -105,7 +114,9 @@ async function up(options: UpOptions, term: Terminal): Promise<number> {
   term.err('stopping the stack (phased shutdown)…');
   const results = await supervisor.stopAll(30_000);
   for (const { name, code } of results) {
-    term.err(`${code === 0 ? color.green('stopped') : color.red('failed ')}  ${name}  exit ${code}`);
+    term.err(
+      `${code === 0 ? color.green('stopped') : color.red('failed ')}  ${name}  exit ${code}`,
+    );
   }
   if (results.some((r) => r.code !== 0)) return EXIT.checksFailed;
   return verdict;

@@ -31,7 +31,9 @@ export async function loadStackFile(path: string): Promise<StackFile> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read stack file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new UsageError(
+      `cannot read stack file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
   }
   let data: unknown;
   try {
@@ -51,8 +53,10 @@ export async function loadStackFile(path: string): Promise<StackFile> {
   const names = new Set<string>();
   const ports = new Set<number>();
   for (const service of data.services) {
-    if (names.has(service.name)) throw new UsageError(`stack file ${path}: service ${service.name} appears twice`);
-    if (ports.has(service.port)) throw new UsageError(`stack file ${path}: port ${service.port} is used twice`);
+    if (names.has(service.name))
+      throw new UsageError(`stack file ${path}: service ${service.name} appears twice`);
+    if (ports.has(service.port))
+      throw new UsageError(`stack file ${path}: port ${service.port} is used twice`);
     names.add(service.name);
     ports.add(service.port);
   }

@@ -79,7 +79,9 @@ export class Supervisor {
       },
     });
     const proc = new ServiceProcess(service, `http://127.0.0.1:${service.port}`, child);
-    const log = createWriteStream(join(this.#options.logDir, `${service.name}.log`), { flags: 'a' });
+    const log = createWriteStream(join(this.#options.logDir, `${service.name}.log`), {
+      flags: 'a',
+    });
     this.#logs.push(log);
     let buffer = '';
     const onData = (chunk: Buffer) => {
@@ -127,7 +129,9 @@ export class Supervisor {
       }
       await sleep(200);
     }
-    throw new StackStartError(`${proc.service.name} was not ready within ${Math.round(timeoutMs / 1000)} s`);
+    throw new StackStartError(
+      `${proc.service.name} was not ready within ${Math.round(timeoutMs / 1000)} s`,
+    );
   }
 
   /**
