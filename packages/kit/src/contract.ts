@@ -24,10 +24,8 @@ export const METRICS = {
   seriesDropped: 'metrics_series_dropped_total',
 } as const;
 
-/** Families every kit HTTP service exposes; a worker exposes the worker set instead. */
-export const SERVICE_METRIC_FAMILIES: readonly string[] = [
-  METRICS.requestDuration,
-  METRICS.requestsInFlight,
+/** Families every kit process exposes, service or worker. */
+const PROCESS_METRIC_FAMILIES: readonly string[] = [
   METRICS.startupSeconds,
   METRICS.shutdownSeconds,
   METRICS.readinessLastSuccess,
@@ -36,11 +34,17 @@ export const SERVICE_METRIC_FAMILIES: readonly string[] = [
   'process_resident_memory_bytes',
 ];
 
+/** Families a kit HTTP service exposes. */
+export const SERVICE_METRIC_FAMILIES: readonly string[] = [
+  ...PROCESS_METRIC_FAMILIES,
+  METRICS.requestDuration,
+  METRICS.requestsInFlight,
+  METRICS.seriesDropped,
+];
+
+/** Families a kit worker exposes on its ops port. */
 export const WORKER_METRIC_FAMILIES: readonly string[] = [
-  METRICS.startupSeconds,
-  METRICS.shutdownSeconds,
-  METRICS.readinessLastSuccess,
-  METRICS.buildInfo,
+  ...PROCESS_METRIC_FAMILIES,
   METRICS.workerHeartbeat,
 ];
 

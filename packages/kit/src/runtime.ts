@@ -57,11 +57,7 @@ export class Runtime {
       level: this.config.logging.level,
       destination: logDestination,
     });
-    this.metrics = new ServiceMetrics({
-      service: name,
-      version,
-      maxSeries: this.config.metrics.maxSeries,
-    });
+    this.metrics = new ServiceMetrics({ service: name, version });
     this.tracing = new Tracing({
       service: name,
       version,

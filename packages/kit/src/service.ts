@@ -12,6 +12,7 @@ import { sendNotFound, sendProblem } from './http/problem.js';
 import { requestIdOf, tracedServerFactory } from './http/traced-server.js';
 import { installProcessHooks } from './lifecycle/process-hooks.js';
 import { runShutdown, type ShutdownOutcome, type ShutdownPhase } from './lifecycle/shutdown.js';
+import { HttpServerMetrics } from './metrics/service-metrics.js';
 import { Runtime, type RuntimeOptions } from './runtime.js';
 
 export interface ServiceOptions extends RuntimeOptions {
@@ -33,6 +34,7 @@ export interface ServiceOptions extends RuntimeOptions {
 export class Service extends Runtime {
   readonly app: FastifyInstance;
   readonly http: HttpClient;
+  readonly httpMetrics: HttpServerMetrics;
   readonly #handleProcessSignals: boolean;
   #shutdown: Promise<ShutdownOutcome> | undefined;
   #removeProcessHooks: (() => void) | undefined;
@@ -42,14 +44,15 @@ export class Service extends Runtime {
     super(runtimeOptions);
     this.#handleProcessSignals = handleProcessSignals;
     const { http, logging } = this.config;
+    this.httpMetrics = new HttpServerMetrics(this.metrics.registry, this.config.metrics.maxSeries);
     this.app = Fastify({
       ...kitLoggingOptions(this.logger),
       serverFactory: tracedServerFactory({
         tracing: this.tracing,
         isDraining: () => this.draining,
-        onRequestStart: () => this.metrics.requestsInFlight.inc(),
+        onRequestStart: () => this.httpMetrics.requestsInFlight.inc(),
         onRequestEnd: ({ aborted, requestId, statusCode }) => {
-          this.metrics.requestsInFlight.dec();
+          this.httpMetrics.requestsInFlight.dec();
           if (aborted) {
             this.logger.warn(
               { request_id: requestId, status: statusCode },
@@ -74,7 +77,7 @@ export class Service extends Runtime {
     this.app.addHook('onResponse', (request, reply, done) => {
       const route = request.is404 ? UNMATCHED_ROUTE : (request.routeOptions.url ?? UNMATCHED_ROUTE);
       const seconds = reply.elapsedTime / 1000;
-      this.metrics.observeRequest(request.method, route, reply.statusCode, seconds);
+      this.httpMetrics.observeRequest(request.method, route, reply.statusCode, seconds);
       trace
         .getActiveSpan()
         ?.updateName(`${request.method} ${route}`)

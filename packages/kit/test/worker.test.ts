@@ -39,6 +39,8 @@ describe('worker mode', () => {
     }
     const metrics = await (await request(`${ops}/metrics`)).body.text();
     for (const family of WORKER_METRIC_FAMILIES) expect(metrics).toContain(`# TYPE ${family} `);
+    // A worker serves no public requests, so it has no request families.
+    expect(metrics).not.toContain(METRICS.requestDuration);
     const heartbeat = Number(
       metrics.match(new RegExp(`^${METRICS.workerHeartbeat} (\\S+)`, 'm'))?.[1],
     );

@@ -4,7 +4,6 @@ import { METRICS, OVERFLOW_ROUTE } from '../contract.js';
 export interface ServiceMetricsOptions {
   service: string;
   version: string;
-  maxSeries: number;
 }
 
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -12,24 +11,17 @@ const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 
 type RequestLabels = { method: string; route: string; status_class: string };
 
 /**
- * The contract's metric families on one registry per service (never prom-client's global one,
- * so two services in one process cannot collide).
+ * The contract's metric families every kit process exposes, services and workers alike, on one
+ * registry per process component (never prom-client's global one, so two services in one
+ * process cannot collide).
  */
 export class ServiceMetrics {
   readonly registry = new Registry();
   readonly startupSeconds: Gauge;
   readonly shutdownSeconds: Gauge;
   readonly readinessLastSuccess: Gauge;
-  readonly requestsInFlight: Gauge;
-  readonly #requestDuration: Histogram<'method' | 'route' | 'status_class'>;
-  readonly #seriesDropped: Counter;
-  // Children are cached by label key: observe() then skips prom-client's label hashing, and the
-  // map's size is the series count the cap is enforced against.
-  readonly #children = new Map<string, { observe(value: number): void }>();
-  readonly #maxSeries: number;
 
   constructor(options: ServiceMetricsOptions) {
-    this.#maxSeries = options.maxSeries;
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     // prom-client names three gauges *_total, which the Prometheus naming rules reserve for
@@ -65,6 +57,27 @@ export class ServiceMetrics {
       help: 'Unix time of the last readiness evaluation in which every critical probe passed.',
       registers,
     });
+  }
+
+  /** Prometheus text exposition. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
+
+/** The request families of a service with a public HTTP API (workers have none). */
+export class HttpServerMetrics {
+  readonly requestsInFlight: Gauge;
+  readonly #requestDuration: Histogram<'method' | 'route' | 'status_class'>;
+  readonly #seriesDropped: Counter;
+  // Children are cached by label key: observe() then skips prom-client's label hashing, and the
+  // map's size is the series count the cap is enforced against.
+  readonly #children = new Map<string, { observe(value: number): void }>();
+  readonly #maxSeries: number;
+
+  constructor(registry: Registry, maxSeries: number) {
+    this.#maxSeries = maxSeries;
+    const registers = [registry];
     this.requestsInFlight = new Gauge({
       name: METRICS.requestsInFlight,
       help: 'HTTP requests being served right now.',
@@ -83,7 +96,6 @@ export class ServiceMetrics {
       registers,
     });
   }
-
   observeRequest(method: string, route: string, statusCode: number, seconds: number): void {
     const labels: RequestLabels = {
       method: KNOWN_METHODS.has(method) ? method : 'OTHER',
@@ -105,10 +117,5 @@ export class ServiceMetrics {
       }
     }
     child.observe(seconds);
-  }
-
-  /** Prometheus text exposition. */
-  async render(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }

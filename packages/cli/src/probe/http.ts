@@ -1,0 +1,190 @@
+import { isUtf8 } from 'node:buffer';
+import { performance } from 'node:perf_hooks';
+import { Agent, errors, request } from 'undici';
+
+/** What a probe request produced: an HTTP answer, or the reason there was none. */
+export type Exchange = Answer | Failure;
+
+export interface Answer {
+  readonly kind: 'answer';
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** Decoded as UTF-8; invalid sequences become U+FFFD (see `utf8`). */
+  readonly body: string;
+  /** False when the body was not valid UTF-8. */
+  readonly utf8: boolean;
+  /** From sending the request to the last byte of the body. */
+  readonly ms: number;
+}
+
+/**
+ * Why a request got no usable answer: nothing speaking HTTP is there (see UNREACHABLE), or an
+ * HTTP server answered too slowly or too much (`timeout`, `too-large`).
+ */
+export type FailureCause =
+  | 'refused'
+  | 'dns'
+  | 'connect-timeout'
+  | 'not-http'
+  | 'closed'
+  | 'tls'
+  | 'network'
+  | 'timeout'
+  | 'too-large';
+
+export interface Failure {
+  readonly kind: 'failure';
+  readonly cause: FailureCause;
+  /** One line, fit for a table cell and for stderr. */
+  readonly message: string;
+}
+
+/** Causes that mean no HTTP server is there at all: the probe exits 2, not 1. */
+const UNREACHABLE: ReadonlySet<FailureCause> = new Set([
+  'refused',
+  'dns',
+  'connect-timeout',
+  'not-http',
+  'closed',
+  'tls',
+  'network',
+]);
+
+/** True when the failure says no HTTP server is there at all, rather than a bad answer. */
+export function isUnreachable(failure: Failure): boolean {
+  return UNREACHABLE.has(failure.cause);
+}
+
+export interface HttpProbeClientOptions {
+  /** Whole-request budget: connect, headers and body together. */
+  readonly timeoutMs: number;
+}
+
+export interface GetOptions {
+  readonly headers?: Record<string, string>;
+  /** Bodies past this are abandoned, so a runaway endpoint cannot exhaust memory. */
+  readonly maxBodyBytes: number;
+}
+
+/**
+ * One keep-alive connection pool per probe run. Every request has one deadline for the whole
+ * exchange (undici's own headers and body timeouts are idle timeouts, which a server dripping
+ * one byte a second would never trip).
+ */
+export class HttpProbeClient {
+  readonly #agent: Agent;
+  readonly #timeoutMs: number;
+
+  constructor(options: HttpProbeClientOptions) {
+    this.#timeoutMs = options.timeoutMs;
+    this.#agent = new Agent({
+      connect: { timeout: options.timeoutMs },
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      connections: 1,
+      pipelining: 1,
+    });
+  }
+
+  async get(url: URL, options: GetOptions): Promise<Exchange> {
+    const started = performance.now();
+    const deadline = AbortSignal.timeout(this.#timeoutMs);
+    try {
+      const response = await request(url, {
+        method: 'GET',
+        headers: options.headers,
+        dispatcher: this.#agent,
+        signal: deadline,
+      });
+      const bytes = await readCapped(response.body, options.maxBodyBytes);
+      if (bytes === undefined) {
+        response.body.destroy();
+        return failure('too-large', `body larger than ${formatBytes(options.maxBodyBytes)}`);
+      }
+      const ms = performance.now() - started;
+      const body = new TextDecoder('utf-8').decode(bytes);
+      const utf8 = isUtf8(bytes);
+      return {
+        kind: 'answer',
+        status: response.statusCode,
+        headers: response.headers,
+        body,
+        utf8,
+        ms,
+      };
+    } catch (error) {
+      return classify(error, this.#timeoutMs);
+    }
+  }
+
+  /** Drops every connection at once: a silent server must not hold the process open. */
+  async close(): Promise<void> {
+    await this.#agent.destroy().catch(() => undefined);
+  }
+}
+
+async function readCapped(
+  body: AsyncIterable<Uint8Array>,
+  maxBytes: number,
+): Promise<Uint8Array | undefined> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.byteLength;
+    if (total > maxBytes) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+function failure(cause: FailureCause, message: string): Failure {
+  return { kind: 'failure', cause, message };
+}
+
+/** Maps undici's and the network stack's errors to one cause and a one-line message. */
+function classify(error: unknown, timeoutMs: number): Failure {
+  const code = (error as { code?: unknown } | null)?.code;
+  const name = (error as { name?: unknown } | null)?.name;
+  if (name === 'TimeoutError' || name === 'AbortError') {
+    return failure('timeout', `no complete answer within ${timeoutMs} ms`);
+  }
+  if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError) {
+    return failure('timeout', `no complete answer within ${timeoutMs} ms`);
+  }
+  if (error instanceof errors.ConnectTimeoutError) {
+    return failure('connect-timeout', `could not connect within ${timeoutMs} ms`);
+  }
+  if (error instanceof errors.HTTPParserError) {
+    return failure('not-http', 'not HTTP: the reply does not follow HTTP/1.1');
+  }
+  if (error instanceof errors.SocketError) {
+    return failure('closed', 'the server closed the connection without an HTTP answer');
+  }
+  switch (code) {
+    case 'ECONNREFUSED':
+      return failure('refused', 'connection refused');
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+      return failure('dns', `host name not found (${code})`);
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return failure('closed', 'the connection was reset before an HTTP answer');
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'EADDRNOTAVAIL':
+      return failure('network', `network unreachable (${code})`);
+  }
+  if (
+    typeof code === 'string' &&
+    /^(ERR_SSL|ERR_TLS|CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED)/.test(code)
+  ) {
+    return failure('tls', `TLS failed (${code})`);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return failure('network', `request failed: ${message.split('\n')[0]}`);
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1_048_576 ? `${bytes / 1_048_576} MiB` : `${bytes / 1024} KiB`;
+}
