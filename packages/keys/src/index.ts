@@ -1,4 +1,3 @@
-export type { SignatureAlgorithm, Signer, Verifier } from './signer.js';
 export {
   type AuditSink,
   auditedSigner,
@@ -9,43 +8,11 @@ export {
   UNSPECIFIED_PURPOSE,
 } from './audit.js';
 export {
-  KEYRING_FORMAT,
-  type KeyringDocument,
-  loadKeyring,
-  type PublicKeyEntry,
-  PublicKeyring,
-  saveKeyring,
-} from './keyring.js';
-export {
-  type KeyProvider,
-  type KeyProviderKind,
-  type KeyVersionInfo,
-  keyringOf,
-  type OpenSignerOptions,
-} from './provider.js';
-export { formatKeyId, type ParsedKeyId, parseKeyId } from './key-id.js';
-export {
   DEFAULT_FILE_KEYSTORE,
   type KeyProviderConfig,
   keyProviderConfigFromEnv,
   openKeyProvider,
 } from './config.js';
-export { type FileKeyProviderOptions, openFileKeyProvider } from './providers/file.js';
-export {
-  openPkcs11KeyProvider,
-  type Pkcs11KeyProvider,
-  type Pkcs11KeyProviderOptions,
-  type Pkcs11PrivateKeyAttributes,
-} from './providers/pkcs11/provider.js';
-export {
-  KMS_ED25519_KEY_SPEC,
-  KMS_ED25519_SIGNING_ALGORITHM,
-  KMS_MAX_RAW_MESSAGE_BYTES,
-  type KmsKeyProviderOptions,
-  kmsKeyProvider,
-  type KmsSignerOptions,
-  openKmsSigner,
-} from './providers/aws-kms.js';
 export {
   AuditWriteError,
   FileKeysRefusedInProductionError,
@@ -61,3 +28,36 @@ export {
   Pkcs11KeysError,
   ProviderClosedError,
 } from './errors.js';
+export { formatKeyId, type ParsedKeyId, parseKeyId } from './key-id.js';
+export {
+  KEYRING_FORMAT,
+  type KeyringDocument,
+  loadKeyring,
+  type PublicKeyEntry,
+  PublicKeyring,
+  saveKeyring,
+} from './keyring.js';
+export {
+  type KeyProvider,
+  type KeyProviderKind,
+  type KeyVersionInfo,
+  keyringOf,
+  type OpenSignerOptions,
+} from './provider.js';
+export {
+  KMS_ED25519_KEY_SPEC,
+  KMS_ED25519_SIGNING_ALGORITHM,
+  KMS_MAX_RAW_MESSAGE_BYTES,
+  type KmsKeyProviderOptions,
+  type KmsSignerOptions,
+  kmsKeyProvider,
+  openKmsSigner,
+} from './providers/aws-kms.js';
+export { type FileKeyProviderOptions, openFileKeyProvider } from './providers/file.js';
+export {
+  openPkcs11KeyProvider,
+  type Pkcs11KeyProvider,
+  type Pkcs11KeyProviderOptions,
+  type Pkcs11PrivateKeyAttributes,
+} from './providers/pkcs11/provider.js';
+export type { SignatureAlgorithm, Signer, Verifier } from './signer.js';

@@ -1,7 +1,9 @@
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { DestinationStream } from 'pino';
 import { loadConfig, type ServiceConfig, type ServiceConfigInput } from './config.js';
+import { installProcessHooks, type ShutdownTarget } from './lifecycle/process-hooks.js';
 import { ResourceStack } from './lifecycle/resources.js';
+import { runShutdown, type ShutdownOutcome, type ShutdownPhase } from './lifecycle/shutdown.js';
 import { BackgroundTasks } from './lifecycle/tasks.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { ServiceMetrics } from './metrics/service-metrics.js';
@@ -12,6 +14,11 @@ import { Tracing } from './tracing/tracing.js';
 export type LifecycleState = 'created' | 'starting' | 'ready' | 'draining' | 'stopped';
 
 export interface RuntimeOptions extends ServiceConfigInput {
+  /**
+   * Install the kit's SIGTERM/SIGINT and crash handlers when started (default true). Tests that
+   * run several services in one process turn it off and call `shutdown()` themselves.
+   */
+  handleProcessSignals?: boolean;
   /** Environment to read configuration from; process.env by default. */
   env?: NodeJS.ProcessEnv;
   /** Log destination; stdout by default. */
@@ -35,7 +42,7 @@ type StartupHook = { name: string; run: (signal: AbortSignal) => Promise<void> |
  * resources and the lifecycle state those hang on. The HTTP front ends (service.ts, worker.ts)
  * add the server and the shutdown phases that depend on it.
  */
-export class Runtime {
+export abstract class Runtime implements ShutdownTarget {
   readonly config: ServiceConfig;
   readonly logger: Logger;
   readonly metrics: ServiceMetrics;
@@ -45,10 +52,14 @@ export class Runtime {
   readonly resources = new ResourceStack();
   readonly #liveness: LivenessCheck[] = [];
   readonly #startupHooks: StartupHook[] = [];
+  readonly #handleProcessSignals: boolean;
   #state: LifecycleState = 'created';
+  #shutdown: Promise<ShutdownOutcome> | undefined;
+  #removeProcessHooks: (() => void) | undefined;
 
   constructor(options: RuntimeOptions) {
-    const { env, logDestination, spanProcessors, ...input } = options;
+    const { env, logDestination, spanProcessors, handleProcessSignals = true, ...input } = options;
+    this.#handleProcessSignals = handleProcessSignals;
     this.config = loadConfig(input, env);
     const { name, version } = this.config;
     this.logger = createLogger({
@@ -133,8 +144,40 @@ export class Runtime {
     return this.#state !== 'created' && this.#state !== 'starting';
   }
 
+  get deadlineMs(): number {
+    return this.config.shutdown.deadlineMs;
+  }
+
+  /** The phases after the first (which flips /ready), in order; each front end has its own. */
+  protected abstract shutdownPhases(): ShutdownPhase[];
+
+  /** Called first thing when starting: from here on, signals and crashes run shutdown(). */
+  protected installProcessHooks(): void {
+    if (this.#handleProcessSignals && this.#removeProcessHooks === undefined) {
+      this.#removeProcessHooks = installProcessHooks(this);
+    }
+  }
+
+  /** The phased shutdown; idempotent, so a signal during a test's own shutdown is harmless. */
+  shutdown(reason = 'requested'): Promise<ShutdownOutcome> {
+    this.#shutdown ??= this.#runShutdown(reason);
+    return this.#shutdown;
+  }
+
+  async #runShutdown(reason: string): Promise<ShutdownOutcome> {
+    this.logger.info({ reason }, 'shutdown started: /ready now fails');
+    this.#state = 'draining';
+    this.readiness.stop();
+    const outcome = await runShutdown(this.shutdownPhases(), this.logger);
+    this.metrics.shutdownSeconds.set(outcome.seconds);
+    this.#state = 'stopped';
+    this.logger.info({ shutdown_seconds: outcome.seconds }, 'shutdown complete');
+    this.#removeProcessHooks?.();
+    return outcome;
+  }
+
   /** Runs startup hooks, evaluates readiness once, then starts the background probe loop. */
-  async startup(): Promise<void> {
+  protected async startup(): Promise<void> {
     this.#state = 'starting';
     for (const hook of this.#startupHooks) {
       const started = performance.now();
@@ -148,16 +191,5 @@ export class Runtime {
     this.readiness.start();
     this.metrics.startupSeconds.set(process.uptime());
     this.#state = 'ready';
-  }
-
-  /** The first shutdown step: /ready fails from here on, /live does not. */
-  beginDrain(): void {
-    this.#state = 'draining';
-    this.readiness.stop();
-  }
-
-  markStopped(seconds: number): void {
-    this.metrics.shutdownSeconds.set(seconds);
-    this.#state = 'stopped';
   }
 }

@@ -10,18 +10,11 @@ import { kitLoggingOptions } from './http/fastify-options.js';
 import { PROBE_ROUTE, registerProbeRoutes } from './http/probe-routes.js';
 import { sendNotFound, sendProblem } from './http/problem.js';
 import { requestIdOf, tracedServerFactory } from './http/traced-server.js';
-import { installProcessHooks } from './lifecycle/process-hooks.js';
-import { runShutdown, type ShutdownOutcome, type ShutdownPhase } from './lifecycle/shutdown.js';
+import type { ShutdownPhase } from './lifecycle/shutdown.js';
 import { HttpServerMetrics } from './metrics/service-metrics.js';
 import { Runtime, type RuntimeOptions } from './runtime.js';
 
-export interface ServiceOptions extends RuntimeOptions {
-  /**
-   * Install the kit's SIGTERM/SIGINT and crash handlers on listen (default true). Tests that run
-   * several services in one process turn it off and call `shutdown()` themselves.
-   */
-  handleProcessSignals?: boolean;
-}
+export type ServiceOptions = RuntimeOptions;
 
 /**
  * A Fastify app that meets the operational contract from its first line. Lifecycle:
@@ -35,14 +28,9 @@ export class Service extends Runtime {
   readonly app: FastifyInstance;
   readonly http: HttpClient;
   readonly httpMetrics: HttpServerMetrics;
-  readonly #handleProcessSignals: boolean;
-  #shutdown: Promise<ShutdownOutcome> | undefined;
-  #removeProcessHooks: (() => void) | undefined;
 
   constructor(options: ServiceOptions) {
-    const { handleProcessSignals = true, ...runtimeOptions } = options;
-    super(runtimeOptions);
-    this.#handleProcessSignals = handleProcessSignals;
+    super(options);
     const { http, logging } = this.config;
     this.httpMetrics = new HttpServerMetrics(this.metrics.registry, this.config.metrics.maxSeries);
     this.app = Fastify({
@@ -116,7 +104,7 @@ export class Service extends Runtime {
 
   /** Binds, then runs the startup steps; resolves once the service is ready to serve. */
   async listen(): Promise<{ port: number; host: string }> {
-    if (this.#handleProcessSignals) this.#removeProcessHooks = installProcessHooks(this);
+    this.installProcessHooks();
     const { host, port } = this.config.http;
     await this.app.listen({ host, port });
     await this.startup();
@@ -127,22 +115,10 @@ export class Service extends Runtime {
     return { host, port: this.port };
   }
 
-  get deadlineMs(): number {
-    return this.config.shutdown.deadlineMs;
-  }
-
-  /** The phased shutdown; idempotent, so a signal during a test's own shutdown is harmless. */
-  shutdown(reason = 'requested'): Promise<ShutdownOutcome> {
-    this.#shutdown ??= this.#runShutdown(reason);
-    return this.#shutdown;
-  }
-
-  async #runShutdown(reason: string): Promise<ShutdownOutcome> {
-    this.logger.info({ reason }, 'shutdown started: /ready now fails');
-    this.beginDrain();
+  protected shutdownPhases(): ShutdownPhase[] {
     const server = this.app.server;
     const closed = server.listening ? once(server, 'close') : Promise.resolve();
-    const phases: ShutdownPhase[] = [
+    return [
       {
         name: 'drain-delay',
         run: () => sleep(this.config.shutdown.drainDelayMs),
@@ -166,11 +142,6 @@ export class Service extends Runtime {
       { name: 'abort-tasks', run: () => this.tasks.abortAll() },
       { name: 'close-resources', run: () => this.resources.closeAll(this.logger) },
     ];
-    const outcome = await runShutdown(phases, this.logger);
-    this.markStopped(outcome.seconds);
-    this.logger.info({ shutdown_seconds: outcome.seconds }, 'shutdown complete');
-    this.#removeProcessHooks?.();
-    return outcome;
   }
 }
 

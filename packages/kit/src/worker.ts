@@ -6,13 +6,10 @@ import { METRICS } from './contract.js';
 import { kitLoggingOptions } from './http/fastify-options.js';
 import { registerProbeRoutes } from './http/probe-routes.js';
 import { sendNotFound, sendProblem } from './http/problem.js';
-import { installProcessHooks } from './lifecycle/process-hooks.js';
-import { runShutdown, type ShutdownOutcome, type ShutdownPhase } from './lifecycle/shutdown.js';
+import type { ShutdownPhase } from './lifecycle/shutdown.js';
 import { Runtime, type RuntimeOptions } from './runtime.js';
 
-export interface WorkerOptions extends RuntimeOptions {
-  handleProcessSignals?: boolean;
-}
+export type WorkerOptions = RuntimeOptions;
 
 /**
  * A process with no public API (a consumer, a scheduler) under the same lifecycle as a service.
@@ -23,14 +20,9 @@ export interface WorkerOptions extends RuntimeOptions {
 export class Worker extends Runtime {
   readonly ops: FastifyInstance;
   readonly #heartbeat: Gauge;
-  readonly #handleProcessSignals: boolean;
-  #shutdown: Promise<ShutdownOutcome> | undefined;
-  #removeProcessHooks: (() => void) | undefined;
 
   constructor(options: WorkerOptions) {
-    const { handleProcessSignals = true, ...runtimeOptions } = options;
-    super(runtimeOptions);
-    this.#handleProcessSignals = handleProcessSignals;
+    super(options);
     this.#heartbeat = new Gauge({
       name: METRICS.workerHeartbeat,
       help: 'Unix time of the last heartbeat from the worker loop.',
@@ -52,12 +44,8 @@ export class Worker extends Runtime {
     return (this.ops.server.address() as AddressInfo).port;
   }
 
-  get deadlineMs(): number {
-    return this.config.shutdown.deadlineMs;
-  }
-
   async start(): Promise<{ port: number; host: string }> {
-    if (this.#handleProcessSignals) this.#removeProcessHooks = installProcessHooks(this);
+    this.installProcessHooks();
     const { host, port } = this.config.http;
     await this.ops.listen({ host, port });
     await this.startup();
@@ -66,26 +54,14 @@ export class Worker extends Runtime {
     return { host, port: this.port };
   }
 
-  shutdown(reason = 'requested'): Promise<ShutdownOutcome> {
-    this.#shutdown ??= this.#runShutdown(reason);
-    return this.#shutdown;
-  }
-
-  async #runShutdown(reason: string): Promise<ShutdownOutcome> {
-    this.logger.info({ reason }, 'shutdown started: /ready now fails');
-    this.beginDrain();
+  protected shutdownPhases(): ShutdownPhase[] {
     // The ops port stays up until the end, so /live and /metrics can be read during shutdown.
-    const phases: ShutdownPhase[] = [
+    return [
       { name: 'drain-delay', run: () => sleep(this.config.shutdown.drainDelayMs) },
       { name: 'abort-tasks', run: () => this.tasks.abortAll() },
       { name: 'close-resources', run: () => this.resources.closeAll(this.logger) },
       { name: 'close-ops-server', run: () => this.ops.close() },
     ];
-    const outcome = await runShutdown(phases, this.logger);
-    this.markStopped(outcome.seconds);
-    this.logger.info({ shutdown_seconds: outcome.seconds }, 'shutdown complete');
-    this.#removeProcessHooks?.();
-    return outcome;
   }
 }
 

@@ -1,5 +1,11 @@
 import { Writable } from 'node:stream';
-import { createService, type Service, type ServiceOptions } from '../src/index.js';
+import {
+  createService,
+  createWorker,
+  type Service,
+  type ServiceOptions,
+  type Worker,
+} from '../src/index.js';
 
 /** A log destination that keeps every line, parsed. */
 export function captureLogs() {
@@ -17,13 +23,9 @@ export function captureLogs() {
   };
 }
 
-/** An in-process service on an ephemeral loopback port, isolated from the test's environment. */
-export function testService(options: Partial<ServiceOptions> = {}): {
-  service: Service;
-  logs: ReturnType<typeof captureLogs>;
-} {
-  const logs = captureLogs();
-  const service = createService({
+/** Options for an in-process test runtime: ephemeral port, no signals, logs captured. */
+function isolated(options: Partial<ServiceOptions>, logs: ReturnType<typeof captureLogs>) {
+  return {
     name: 'kit-test',
     version: '9.9.9',
     env: {},
@@ -32,8 +34,25 @@ export function testService(options: Partial<ServiceOptions> = {}): {
     http: { port: 0 },
     shutdown: { drainDelayMs: 0 },
     ...options,
-  });
-  return { service, logs };
+  };
+}
+
+/** An in-process service on an ephemeral loopback port, isolated from the test's environment. */
+export function testService(options: Partial<ServiceOptions> = {}): {
+  service: Service;
+  logs: ReturnType<typeof captureLogs>;
+} {
+  const logs = captureLogs();
+  return { service: createService(isolated(options, logs)), logs };
+}
+
+/** An in-process worker, isolated the same way. */
+export function testWorker(options: Partial<ServiceOptions> = {}): {
+  worker: Worker;
+  logs: ReturnType<typeof captureLogs>;
+} {
+  const logs = captureLogs();
+  return { worker: createWorker(isolated(options, logs)), logs };
 }
 
 export function baseUrl(service: Service): string {

@@ -4,8 +4,8 @@ import { connect, headers as natsHeaders } from '@nats-io/transport-node';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createWorker, type MessageHeaders } from '../src/index.js';
-import { captureLogs } from './helpers.js';
+import type { MessageHeaders } from '../src/index.js';
+import { testWorker } from './helpers.js';
 
 const entry = join(import.meta.dirname, 'processes', 'test-service.ts');
 const procs: SpawnedProcess[] = [];
@@ -70,15 +70,8 @@ describe('trace propagation', () => {
     'carries the trace through a real NATS publish and subscribe',
     async () => {
       const exporter = new InMemorySpanExporter();
-      const logs = captureLogs();
-      const worker = createWorker({
+      const { worker, logs } = testWorker({
         name: 'nats-worker',
-        version: '1.0.0',
-        env: {},
-        handleProcessSignals: false,
-        logDestination: logs.stream,
-        http: { port: 0 },
-        shutdown: { drainDelayMs: 0 },
         spanProcessors: [new SimpleSpanProcessor(exporter)],
       });
       const nc = await connect({ servers: '127.0.0.1:4222' });

@@ -1,20 +1,11 @@
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { createWorker, METRICS, WORKER_METRIC_FAMILIES } from '../src/index.js';
-import { captureLogs } from './helpers.js';
+import { METRICS, WORKER_METRIC_FAMILIES } from '../src/index.js';
+import { testWorker } from './helpers.js';
 
 describe('worker mode', () => {
   it('serves the ops endpoints and a heartbeat, and aborts its work on shutdown', async () => {
-    const logs = captureLogs();
-    const worker = createWorker({
-      name: 'queue-worker',
-      version: '1.0.0',
-      env: {},
-      handleProcessSignals: false,
-      logDestination: logs.stream,
-      http: { port: 0 },
-      shutdown: { drainDelayMs: 0 },
-    });
+    const { worker, logs } = testWorker({ name: 'queue-worker' });
     let processed = 0;
     let sawAbort = false;
     worker.tasks.run('consume', async (signal) => {
