@@ -3,7 +3,7 @@
  * whole kit on, measured in the same run, rounds interleaved so drift on a shared machine hits
  * both sides alike. Each server runs in its own process; autocannon drives it from this one.
  *
- *   npm run bench:kit -- [--seconds 5] [--rounds 3] [--connections 32]
+ *   npm run bench:kit -- [--seconds 5] [--rounds 3] [--connections 32] [--breakdown]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -18,6 +18,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '32' },
+    breakdown: { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -55,8 +56,8 @@ async function startServer(file: string): Promise<{ child: ChildProcess; port: n
   return { child, port };
 }
 
-async function measure(file: string): Promise<Sample> {
-  const { child, port } = await startServer(file);
+async function measure(file: string, env: Record<string, string> = {}): Promise<Sample> {
+  const { child, port } = await startServer(file, env);
   const url = `http://127.0.0.1:${port}/v1/hello/world`;
   await autocannon({ url, connections, duration: 1 }); // warm-up: JIT, connection pool
   const result = await autocannon({ url, connections, duration: seconds });
@@ -73,32 +74,49 @@ async function measure(file: string): Promise<Sample> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
-const bare: Sample[] = [];
-const kit: Sample[] = [];
+interface Subject {
+  label: string;
+  file: string;
+  env?: Record<string, string>;
+}
+const BASELINE: Subject = { label: 'bare Fastify', file: 'bare-fastify.ts' };
+const KIT: Subject = { label: 'kit service', file: 'kit-service.ts' };
+// --breakdown attributes the gap: the context propagation floor, and the access log's share.
+const subjects: Subject[] = values.breakdown
+  ? [
+      BASELINE,
+      { label: 'Fastify + OTel context', file: 'fastify-with-context.ts' },
+      { label: 'kit, access log off', file: 'kit-service.ts', env: { BULWARK_ACCESS_LOG: 'off' } },
+      KIT,
+    ]
+  : [BASELINE, KIT];
+
+const samples = new Map<Subject, Sample[]>(subjects.map((subject) => [subject, []]));
 for (let round = 1; round <= rounds; round++) {
-  process.stderr.write(`round ${round}/${rounds}: bare Fastify…\n`);
-  bare.push(await measure('bare-fastify.ts'));
-  process.stderr.write(`round ${round}/${rounds}: kit service…\n`);
-  kit.push(await measure('kit-service.ts'));
+  for (const subject of subjects) {
+    process.stderr.write(`round ${round}/${rounds}: ${subject.label}…\n`);
+    samples.get(subject)?.push(await measure(subject.file, subject.env));
+  }
 }
 
-const summary = (samples: Sample[]) => ({
-  rps: Math.round(median(samples.map((s) => s.rps))),
-  p50: median(samples.map((s) => s.p50)),
-  p99: median(samples.map((s) => s.p99)),
-  failures: samples.reduce((n, s) => n + s.errors + s.non2xx, 0),
+const summary = (list: Sample[]) => ({
+  rps: Math.round(median(list.map((s) => s.rps))),
+  p50: median(list.map((s) => s.p50)),
+  p99: median(list.map((s) => s.p99)),
+  failures: list.reduce((n, s) => n + s.errors + s.non2xx, 0),
 });
-const b = summary(bare);
-const k = summary(kit);
-const ratio = k.rps / b.rps;
+const baseline = summary(samples.get(BASELINE) ?? []);
 console.log(
   `bench:kit  ${rounds} rounds x ${seconds} s, ${connections} connections, median of rounds`,
 );
-console.log('                 req/s    p50 ms   p99 ms   failures');
 console.log(
-  `bare Fastify  ${String(b.rps).padStart(8)}  ${String(b.p50).padStart(8)} ${String(b.p99).padStart(8)}   ${b.failures}`,
+  `${'server'.padEnd(24)}${'req/s'.padStart(8)}${'ratio'.padStart(8)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}  failures`,
 );
-console.log(
-  `kit service   ${String(k.rps).padStart(8)}  ${String(k.p50).padStart(8)} ${String(k.p99).padStart(8)}   ${k.failures}`,
-);
-console.log(`throughput ratio kit/bare: ${ratio.toFixed(3)} (target >= 0.85)`);
+for (const subject of subjects) {
+  const row = summary(samples.get(subject) ?? []);
+  console.log(
+    `${subject.label.padEnd(24)}${String(row.rps).padStart(8)}${(row.rps / baseline.rps).toFixed(3).padStart(8)}${String(row.p50).padStart(8)}${String(row.p99).padStart(8)}  ${row.failures}`,
+  );
+}
+const kit = summary(samples.get(KIT) ?? []);
+console.log(`throughput ratio kit/bare: ${(kit.rps / baseline.rps).toFixed(3)} (target >= 0.85)`);
