@@ -1,0 +1,30 @@
+export { BaselineError, readBaseline } from './baseline.js';
+export { CONTROLS, type Control, controlById, controlInProfile } from './catalogue.js';
+export {
+  type AuditedInput,
+  type AuditOptions,
+  type AuditReport,
+  audit,
+  fingerprintOf,
+  gateFails,
+  STDIN_NAME,
+} from './engine.js';
+export { UnreadableInputError } from './inputs.js';
+export { KustomizeError } from './kubernetes/kustomize.js';
+export {
+  type AppliedWaiver,
+  type Finding,
+  FORMATS,
+  type Format,
+  isSeverity,
+  type Location,
+  PROFILES,
+  type Profile,
+  SEVERITIES,
+  type Severity,
+} from './model.js';
+export { type Palette, PLAIN, renderConsole } from './reporters/console.js';
+export { renderJson } from './reporters/json.js';
+export { renderJunit } from './reporters/junit.js';
+export { renderSarif } from './reporters/sarif.js';
+export { DEFAULT_POLICY, type WaiverPolicy, WaiversFileError } from './waivers.js';

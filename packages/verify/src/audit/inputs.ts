@@ -1,0 +1,110 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, relative, resolve, sep } from 'node:path';
+import { kustomizationFile } from './kubernetes/kustomize.js';
+
+/** One thing to audit, classified by name first and by content where the name says nothing. */
+export type AuditInput =
+  | { readonly kind: 'dockerfile'; readonly path: string; readonly text: string }
+  | { readonly kind: 'yaml'; readonly path: string; readonly text: string }
+  | { readonly kind: 'kustomize'; readonly path: string };
+
+export class UnreadableInputError extends Error {
+  readonly code = 'BW_INPUT_UNREADABLE';
+}
+
+const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git', 'dist', 'coverage', '.bulwark']);
+
+export function isDockerfileName(name: string): boolean {
+  return (
+    /^(Dockerfile|Containerfile)([.-].*)?$/.test(name) || /\.(Dockerfile|dockerfile)$/.test(name)
+  );
+}
+
+function isYamlName(name: string): boolean {
+  return /\.ya?ml$/i.test(name);
+}
+
+/** Content sniffing for stdin and explicitly named files: a Dockerfile starts with FROM, ARG or a directive. */
+export function looksLikeDockerfile(text: string): boolean {
+  for (const line of text.split('\n')) {
+    const trimmed = line.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    return /^(FROM|ARG)\s/i.test(trimmed);
+  }
+  return false;
+}
+
+function read(path: string, display: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UnreadableInputError(
+      `cannot read ${display}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+}
+
+export function displayPathFor(cwd: string): (absolute: string) => string {
+  return (absolute) => {
+    const path = relative(cwd, absolute) || basename(absolute);
+    return path.split(sep).join('/');
+  };
+}
+
+/**
+ * Expands the given paths into inputs, in a stable order. A directory with a kustomization is one
+ * Kustomize input (its files are not audited twice); other directories are walked.
+ */
+export function collectInputs(paths: readonly string[], cwd: string): AuditInput[] {
+  const inputs: AuditInput[] = [];
+  const display = displayPathFor(cwd);
+  for (const given of paths) {
+    const path = resolve(cwd, given);
+    let stat: ReturnType<typeof statSync>;
+    try {
+      stat = statSync(path);
+    } catch {
+      throw new UnreadableInputError(`cannot read ${given}: no such file or directory`);
+    }
+    if (stat.isDirectory()) walk(path, inputs, display);
+    else {
+      const text = read(path, display(path));
+      const name = basename(path);
+      const dockerfile = isDockerfileName(name) || (!isYamlName(name) && looksLikeDockerfile(text));
+      inputs.push({ kind: dockerfile ? 'dockerfile' : 'yaml', path, text });
+    }
+  }
+  return inputs;
+}
+
+function walk(
+  directory: string,
+  inputs: AuditInput[],
+  display: (absolute: string) => string,
+): void {
+  if (kustomizationFile(directory)) {
+    inputs.push({ kind: 'kustomize', path: directory });
+  }
+  let entries: string[];
+  try {
+    entries = readdirSync(directory).sort();
+  } catch (error) {
+    throw new UnreadableInputError(
+      `cannot read ${display(directory)}: ${(error as NodeJS.ErrnoException).code}`,
+    );
+  }
+  const kustomized = kustomizationFile(directory) !== undefined;
+  for (const name of entries) {
+    const path = join(directory, name);
+    const stat = statSync(path);
+    if (stat.isDirectory()) {
+      if (!SKIPPED_DIRECTORIES.has(name)) walk(path, inputs, display);
+      continue;
+    }
+    // A kustomization's own files are audited through its rendering.
+    if (kustomized) continue;
+    if (isDockerfileName(name))
+      inputs.push({ kind: 'dockerfile', path, text: read(path, display(path)) });
+    else if (isYamlName(name)) inputs.push({ kind: 'yaml', path, text: read(path, display(path)) });
+  }
+}
