@@ -2,14 +2,18 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { trace } from '@opentelemetry/api';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { UNMATCHED_ROUTE } from './contract.js';
+import { HEADERS, UNMATCHED_ROUTE } from './contract.js';
 import { HttpClient } from './http/client.js';
 import { kitLoggingOptions } from './http/fastify-options.js';
 import { PROBE_ROUTE, registerProbeRoutes } from './http/probe-routes.js';
 import { sendNotFound, sendProblem } from './http/problem.js';
-import { requestIdOf, tracedServerFactory } from './http/traced-server.js';
+import {
+  type RequestOutcome,
+  requestIdOf,
+  routeMatched,
+  tracedServerFactory,
+} from './http/traced-server.js';
 import type { ShutdownPhase } from './lifecycle/shutdown.js';
 import { HttpServerMetrics } from './metrics/service-metrics.js';
 import { Runtime, type RuntimeOptions } from './runtime.js';
@@ -28,6 +32,7 @@ export class Service extends Runtime {
   readonly app: FastifyInstance;
   readonly http: HttpClient;
   readonly httpMetrics: HttpServerMetrics;
+  readonly #accessLevel: 'info' | 'debug' | 'off';
 
   constructor(options: ServiceOptions) {
     super(options);
@@ -37,17 +42,8 @@ export class Service extends Runtime {
       ...kitLoggingOptions(this.logger),
       serverFactory: tracedServerFactory({
         tracing: this.tracing,
-        isDraining: () => this.draining,
         onRequestStart: () => this.httpMetrics.requestsInFlight.inc(),
-        onRequestEnd: ({ aborted, requestId, statusCode }) => {
-          this.httpMetrics.requestsInFlight.dec();
-          if (aborted) {
-            this.logger.warn(
-              { request_id: requestId, status: statusCode },
-              'connection closed before the response was sent',
-            );
-          }
-        },
+        onRequestEnd: (outcome) => this.#requestEnded(outcome),
       }),
       genReqId: requestIdOf,
       // During drain, requests already on an open connection are served (with Connection:
@@ -61,36 +57,53 @@ export class Service extends Runtime {
     this.http = new HttpClient(this.tracing);
     this.resources.add('http-client', () => this.http.close());
 
-    const accessLevel = logging.accessLog;
-    this.app.addHook('onResponse', (request, reply, done) => {
+    this.#accessLevel = logging.accessLog;
+    // The one per-request hook: it runs after routing, so it knows the route template.
+    this.app.addHook('onRequest', (request, reply, done) => {
+      const probe =
+        (request.routeOptions.config as { bulwarkProbe?: boolean } | undefined)?.bulwarkProbe ===
+        true;
       const route = request.is404 ? UNMATCHED_ROUTE : (request.routeOptions.url ?? UNMATCHED_ROUTE);
-      const seconds = reply.elapsedTime / 1000;
-      this.httpMetrics.observeRequest(request.method, route, reply.statusCode, seconds);
-      trace
-        .getActiveSpan()
-        ?.updateName(`${request.method} ${route}`)
-        .setAttribute('http.route', route);
-      if (accessLevel !== 'off') {
-        const probe = (request.routeOptions.config as { bulwarkProbe?: boolean } | undefined)
-          ?.bulwarkProbe;
-        const level = probe ? 'debug' : accessLevel;
-        if (this.logger.isLevelEnabled(level)) {
-          this.logger[level](
-            {
-              method: request.method,
-              route,
-              status: reply.statusCode,
-              duration_ms: Math.round(reply.elapsedTime * 100) / 100,
-            },
-            'request completed',
-          );
-        }
+      const headers = routeMatched(request.raw, route, probe);
+      if (headers) {
+        reply.header(HEADERS.requestId, headers.requestId);
+        reply.header(HEADERS.traceresponse, headers.traceresponse);
       }
+      if (this.draining) reply.header('connection', 'close');
       done();
     });
     this.app.setErrorHandler(sendProblem);
     this.app.setNotFoundHandler(sendNotFound);
     registerProbeRoutes(this.app, this);
+  }
+
+  #requestEnded(outcome: RequestOutcome): void {
+    this.httpMetrics.requestsInFlight.dec();
+    this.httpMetrics.observeRequest(
+      outcome.method,
+      outcome.route,
+      outcome.statusCode,
+      outcome.seconds,
+    );
+    if (outcome.aborted) {
+      this.logger.warn(
+        { route: outcome.route, status: outcome.statusCode },
+        'connection closed before the response was sent',
+      );
+      return;
+    }
+    if (this.#accessLevel === 'off') return;
+    const level = outcome.probe ? 'debug' : this.#accessLevel;
+    if (!this.logger.isLevelEnabled(level)) return;
+    this.logger[level](
+      {
+        method: outcome.method,
+        route: outcome.route,
+        status: outcome.statusCode,
+        duration_ms: Math.round(outcome.seconds * 100_000) / 100,
+      },
+      'request completed',
+    );
   }
 
   get server(): Server {

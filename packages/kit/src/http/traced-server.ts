@@ -1,56 +1,103 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { HEADERS } from '../contract.js';
+import {
+  context,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
+import { HEADERS, UNMATCHED_ROUTE } from '../contract.js';
 import { withRequestId } from '../tracing/request-context.js';
 import { type Tracing, traceresponseFor } from '../tracing/tracing.js';
 
-const REQUEST_ID = Symbol('bulwark.requestId');
+const STATE = Symbol('bulwark.request');
 const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-type RequestWithId = IncomingMessage & { [REQUEST_ID]?: string };
+/** What the kit keeps on each raw request between the socket and the response's close. */
+interface RequestState {
+  readonly requestId: string;
+  readonly span: Span;
+  readonly startedAt: number;
+  route: string;
+  probe: boolean;
+}
+
+type TrackedRequest = IncomingMessage & { [STATE]?: RequestState };
+
+/** Everything known about a request once its response has closed. */
+export interface RequestOutcome {
+  readonly method: string;
+  /** The route template, or UNMATCHED_ROUTE. Never the raw path. */
+  readonly route: string;
+  /** True for the contract's probe endpoints, whose traffic is not access-log worthy. */
+  readonly probe: boolean;
+  readonly statusCode: number;
+  readonly seconds: number;
+  /** The socket closed before the response was fully sent. */
+  readonly aborted: boolean;
+}
 
 export interface TracedServerOptions {
   tracing: Tracing;
-  /** Read per request: once true, every response carries Connection: close. */
-  isDraining: () => boolean;
-  /**
-   * Told when a request arrives and when its response closes. Fastify's onResponse does not run
-   * for a response cut off by a closed socket; 'close' on the raw response always fires.
-   */
   onRequestStart: () => void;
-  onRequestEnd: (outcome: { aborted: boolean; requestId: string; statusCode: number }) => void;
+  /**
+   * Called once per request when its response closes, finished or not. Fastify's onResponse
+   * does not run for a response cut off by a closed socket; 'close' on the raw response always
+   * fires, so this is where in-flight counts, metrics and the access log stay exact.
+   */
+  onRequestEnd: (outcome: RequestOutcome) => void;
 }
 
 /**
- * A Fastify `serverFactory` whose request listener opens the server span and the request id
- * before Fastify sees the request, then runs all of Fastify's handling inside that context.
- * Hooks cannot do this: a context entered in onRequest does not cover the rest of the chain.
+ * A Fastify `serverFactory` whose request listener opens the request id, the server span and
+ * the OpenTelemetry context before Fastify sees the request, then runs all of Fastify's handling
+ * inside that context. A hook cannot do this: a context entered in onRequest does not cover the
+ * rest of the chain.
  */
 export function tracedServerFactory(options: TracedServerOptions) {
-  const { tracing, isDraining, onRequestStart, onRequestEnd } = options;
+  const { tracing, onRequestStart, onRequestEnd } = options;
   return (handler: (req: IncomingMessage, res: ServerResponse) => void): Server =>
-    createServer((req: RequestWithId, res) => {
+    createServer((req: TrackedRequest, res) => {
       const inbound = req.headers[HEADERS.requestId];
       const requestId =
         typeof inbound === 'string' && ACCEPTABLE_REQUEST_ID.test(inbound) ? inbound : randomUUID();
-      req[REQUEST_ID] = requestId;
       const parent = tracing.extract(req.headers, ROOT_CONTEXT);
+      const method = req.method ?? 'GET';
       const span = tracing.tracer.startSpan(
-        req.method ?? 'HTTP',
-        { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method ?? '' } },
+        method,
+        { kind: SpanKind.SERVER, attributes: { 'http.request.method': method } },
         parent,
       );
-      res.setHeader(HEADERS.requestId, requestId);
-      res.setHeader(HEADERS.traceresponse, traceresponseFor(span));
-      if (isDraining()) res.setHeader('connection', 'close');
+      const state: RequestState = {
+        requestId,
+        span,
+        startedAt: performance.now(),
+        route: UNMATCHED_ROUTE,
+        probe: false,
+      };
+      req[STATE] = state;
+      const requestContext = withRequestId(trace.setSpan(parent, span), requestId);
       onRequestStart();
       res.once('close', () => {
         const aborted = !res.writableFinished;
-        span.setAttribute('http.response.status_code', res.statusCode);
-        if (res.statusCode >= 500 || aborted) span.setStatus({ code: SpanStatusCode.ERROR });
+        const statusCode = res.statusCode;
+        span.updateName(`${method} ${state.route}`);
+        span.setAttribute('http.route', state.route);
+        span.setAttribute('http.response.status_code', statusCode);
+        if (statusCode >= 500 || aborted) span.setStatus({ code: SpanStatusCode.ERROR });
         span.end();
-        onRequestEnd({ aborted, requestId, statusCode: res.statusCode });
+        // 'close' fires outside the request's async context; re-enter it, so whatever
+        // onRequestEnd logs carries this request's ids.
+        context.with(requestContext, onRequestEnd, undefined, {
+          method,
+          route: state.route,
+          probe: state.probe,
+          statusCode,
+          seconds: (performance.now() - state.startedAt) / 1000,
+          aborted,
+        });
       });
       context.with(
         withRequestId(trace.setSpan(parent, span), requestId),
@@ -62,7 +109,25 @@ export function tracedServerFactory(options: TracedServerOptions) {
     });
 }
 
-/** Fastify `genReqId`: the id chosen by the server factory. */
+/** Fastify `genReqId`: the id the server factory chose. */
 export function requestIdOf(req: IncomingMessage): string {
-  return (req as RequestWithId)[REQUEST_ID] ?? randomUUID();
+  return (req as TrackedRequest)[STATE]?.requestId ?? randomUUID();
+}
+
+/**
+ * Records the matched route on the raw request and returns the response headers the contract
+ * adds. Called from the kit's onRequest hook, after routing; the headers go through Fastify's
+ * reply so Node keeps its fast path for writing them (a raw setHeader before writeHead makes
+ * every header of the response take the slow one).
+ */
+export function routeMatched(
+  req: IncomingMessage,
+  route: string,
+  probe: boolean,
+): { requestId: string; traceresponse: string } | undefined {
+  const state = (req as TrackedRequest)[STATE];
+  if (state === undefined) return undefined;
+  state.route = route;
+  state.probe = probe;
+  return { requestId: state.requestId, traceresponse: traceresponseFor(state.span) };
 }
