@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAudit } from './audit.js';
 import { registerKeys } from './keys.js';
+import { registerLedger } from './ledger.js';
 import { registerProbe } from './probe.js';
 import { registerUp } from './up.js';
 
@@ -10,6 +11,7 @@ export type SetExitCode = (code: number) => void;
 export function registerCommands(program: Command, setExitCode: SetExitCode): void {
   registerAudit(program, setExitCode);
   registerKeys(program, setExitCode);
+  registerLedger(program, setExitCode);
   registerProbe(program, setExitCode);
   registerUp(program, setExitCode);
 }

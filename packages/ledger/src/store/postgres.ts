@@ -1,0 +1,83 @@
+import pg from 'pg';
+import type { Row, SqlDriver, SqlQueryable } from './driver.js';
+
+export interface PostgresDriverOptions {
+  /** Connections in the pool; group commit needs one writer, reads and proofs use the rest. */
+  maxConnections?: number;
+  /** Milliseconds to wait for a connection before failing. */
+  connectTimeoutMs?: number;
+}
+
+/** PostgreSQL through a `pg` pool. Appends rely on the server's synchronous_commit for durability. */
+export class PostgresDriver implements SqlDriver {
+  readonly kind = 'postgres' as const;
+  readonly pool: pg.Pool;
+
+  constructor(connectionString: string, options: PostgresDriverOptions = {}) {
+    this.pool = new pg.Pool({
+      connectionString,
+      max: options.maxConnections ?? 4,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    });
+    // An idle client that loses its server emits 'error' on the pool; the next query reports it.
+    this.pool.on('error', () => {});
+  }
+
+  async query<R extends Row = Row>(text: string, params?: readonly unknown[]): Promise<R[]> {
+    const result = await this.pool.query(text, params as unknown[] | undefined);
+    return result.rows as R[];
+  }
+
+  async exec(text: string): Promise<void> {
+    await this.pool.query(text);
+  }
+
+  async transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const tx: SqlQueryable = {
+        query: async <R extends Row = Row>(text: string, params?: readonly unknown[]) =>
+          (await client.query(text, params as unknown[] | undefined)).rows as R[],
+        exec: async (text: string) => {
+          await client.query(text);
+        },
+      };
+      const value = await fn(tx);
+      await client.query('COMMIT');
+      return value;
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = true;
+      }
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async withLock<T>(key: number, fn: () => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [key]);
+      try {
+        return await fn();
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => {
+          broken = true;
+        });
+      }
+    } finally {
+      // A connection whose unlock failed may still hold the lock: destroy it rather than reuse it.
+      client.release(broken);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+}

@@ -1,0 +1,37 @@
+import { NoteError } from './errors.js';
+import { type NoteKey, parseVerifierKey, publicKeyFromPem } from './note.js';
+
+/**
+ * Trusted checkpoint keys from a file's text, in any of the forms a key reaches an auditor:
+ * C2SP verifier keys (one per line, `<name>+<hash>+<key>`), an Ed25519 SPKI PEM, or a
+ * `bulwark-keyring/v1` JSON document from `bulwark keys export-public`. PEM and keyring keys
+ * carry no note name, so they are bound to `origin` (the checkpoints' signer name).
+ */
+export function parseTrustedKeys(text: string, origin: string): NoteKey[] {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{')) {
+    let doc: { format?: unknown; keys?: { algorithm?: unknown; publicKey?: unknown }[] };
+    try {
+      doc = JSON.parse(trimmed);
+    } catch {
+      throw new NoteError('the key file is not valid JSON');
+    }
+    if (doc.format !== 'bulwark-keyring/v1' || !Array.isArray(doc.keys))
+      throw new NoteError('the key file is not a bulwark-keyring/v1 document');
+    return doc.keys
+      .filter((k) => k.algorithm === 'Ed25519' && typeof k.publicKey === 'string')
+      .map((k) => ({ name: origin, publicKey: Buffer.from(k.publicKey as string, 'base64') }));
+  }
+  if (trimmed.includes('-----BEGIN')) {
+    const blocks =
+      trimmed.match(/-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----/g) ?? [];
+    if (blocks.length === 0) throw new NoteError('the key file holds no PUBLIC KEY block');
+    return blocks.map((pem) => ({ name: origin, publicKey: publicKeyFromPem(pem) }));
+  }
+  const lines = trimmed
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+  if (lines.length === 0) throw new NoteError('the key file is empty');
+  return lines.map(parseVerifierKey);
+}

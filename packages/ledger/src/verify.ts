@@ -1,0 +1,364 @@
+/**
+ * The verifier: streams entries through a cursor of seq-range pages (memory bounded by a few
+ * pages), recomputes every hash, checks each linear step against the Merkle tree (the stored
+ * subtree nodes must be exactly what the chain implies, so a proof can never describe a
+ * different log than the chain), and compares tree roots with signed checkpoints held in the
+ * database and by witnesses.
+ */
+import { entryHashOf, GENESIS_HASH, payloadHashOf } from './entry.js';
+import { HASH_BYTES, type Hash, hashesEqual, toHex } from './hash.js';
+import { CompactRange, leafHash, verifyInclusion } from './merkle.js';
+import { type Checkpoint, type NoteKey, openCheckpoint, readCheckpointNote } from './note.js';
+import { frontierAt, proveInclusion } from './proofs.js';
+import { type SqlQueryable, toNumber } from './store/driver.js';
+import {
+  joinHashes,
+  listCheckpoints,
+  readEntry,
+  readEntryRange,
+  readHead,
+  type StoredEntry,
+} from './store/tables.js';
+import type { Witness } from './witness.js';
+
+export type VerifyMode = 'full' | 'range' | 'incremental';
+
+export interface VerifyOptions {
+  /** full (default): seq 1 to the head; range: `from`..`to`; incremental: from the latest trusted checkpoint. */
+  mode?: VerifyMode;
+  from?: number;
+  to?: number;
+  /** Keys whose checkpoint signatures are trusted. Without them signatures are not checked. */
+  trustedKeys?: readonly NoteKey[];
+  /** Checkpoint stores outside the database. */
+  witnesses?: readonly Witness[];
+  /** Entries per cursor page. */
+  pageSize?: number;
+  onProgress?: (checked: number) => void;
+}
+
+export interface VerifyReport {
+  readonly valid: boolean;
+  readonly mode: VerifyMode;
+  /** Entries whose hashes were recomputed. */
+  readonly checked: number;
+  /** The last seq examined (the head, unless the range or a break stopped earlier). */
+  readonly head: number;
+  /** The first seq that is wrong or missing; null when valid or when no seq is at fault (e.g. a replayed checkpoint). */
+  readonly firstBadSeq: number | null;
+  readonly reason: string | null;
+  /** Root of the verified tree at `head`, hex. */
+  readonly root: string;
+  readonly checkpoints: {
+    /** Signed checkpoints (database and witnesses) compared with recomputed roots. */
+    readonly compared: number;
+    readonly signaturesChecked: boolean;
+    readonly latestTrustedSize: number | null;
+  };
+  /** Every problem found, earliest first. */
+  readonly problems: readonly { seq: number | null; reason: string }[];
+}
+
+/** Pages fetched ahead of the one being hashed. */
+const PREFETCH = 3;
+
+interface TrustedRoot {
+  readonly size: number;
+  readonly root: Hash;
+  readonly source: string;
+}
+
+interface Problem {
+  seq: number | null;
+  reason: string;
+}
+
+async function collectCheckpoints(
+  q: SqlQueryable,
+  keys: readonly NoteKey[] | undefined,
+  witnesses: readonly Witness[],
+  problems: Problem[],
+): Promise<TrustedRoot[]> {
+  const trusted: TrustedRoot[] = [];
+  const open = (note: string): Checkpoint =>
+    keys ? openCheckpoint(note, keys) : readCheckpointNote(note);
+  let largest: { size: number; root: Hash; id: number } | undefined;
+  for (const row of await listCheckpoints(q, Number.MAX_SAFE_INTEGER)) {
+    let checkpoint: Checkpoint;
+    try {
+      checkpoint = open(row.note);
+    } catch (error) {
+      problems.push({
+        seq: null,
+        reason: `database checkpoint #${row.id}: ${(error as Error).message}`,
+      });
+      continue;
+    }
+    if (checkpoint.size !== row.treeSize || !hashesEqual(checkpoint.root, row.rootHash)) {
+      problems.push({
+        seq: null,
+        reason: `database checkpoint #${row.id}: its columns disagree with its signed note`,
+      });
+    }
+    if (largest && checkpoint.size < largest.size) {
+      problems.push({
+        seq: null,
+        reason: `database checkpoint #${row.id} replays size ${checkpoint.size} after size ${largest.size} was signed (#${largest.id})`,
+      });
+    } else if (
+      largest &&
+      checkpoint.size === largest.size &&
+      !hashesEqual(checkpoint.root, largest.root)
+    ) {
+      problems.push({
+        seq: null,
+        reason: `database checkpoint #${row.id} forks size ${checkpoint.size}`,
+      });
+    }
+    if (!largest || checkpoint.size >= largest.size)
+      largest = { size: checkpoint.size, root: checkpoint.root, id: row.id };
+    trusted.push({
+      size: checkpoint.size,
+      root: checkpoint.root,
+      source: `database checkpoint #${row.id}`,
+    });
+  }
+  for (const witness of witnesses) {
+    try {
+      for (const checkpoint of await witness.list()) {
+        trusted.push({
+          size: checkpoint.size,
+          root: checkpoint.root,
+          source: `witness ${witness.name}`,
+        });
+      }
+    } catch (error) {
+      problems.push({ seq: null, reason: `witness ${witness.name}: ${(error as Error).message}` });
+    }
+  }
+  return trusted;
+}
+
+/** Verifies the ledger behind `q`; never throws for tampering, only for an unreachable database. */
+export async function verifyLedger(
+  q: SqlQueryable,
+  options: VerifyOptions = {},
+): Promise<VerifyReport> {
+  const mode = options.mode ?? 'full';
+  const pageSize = options.pageSize ?? 2_000;
+  const problems: Problem[] = [];
+  const trusted = await collectCheckpoints(
+    q,
+    options.trustedKeys,
+    options.witnesses ?? [],
+    problems,
+  );
+  const bySize = new Map<number, TrustedRoot[]>();
+  for (const t of trusted) bySize.set(t.size, [...(bySize.get(t.size) ?? []), t]);
+  const witnessed = trusted.filter((t) => t.source.startsWith('witness'));
+  const anchorPool = options.trustedKeys ? trusted : witnessed;
+  const latestTrusted = anchorPool.reduce<TrustedRoot | undefined>(
+    (a, t) => (!a || t.size > a.size ? t : a),
+    undefined,
+  );
+
+  // Where the stream starts, and the chain and tree state just before it.
+  let start = 1;
+  let prev: Hash = GENESIS_HASH;
+  let range = new CompactRange();
+  let lastGoodAnchor = 0;
+  let broken = false;
+  if (mode === 'range' && (options.from ?? 1) > 1) {
+    start = options.from as number;
+    const before = await readEntry(q, start - 1);
+    if (!before) {
+      problems.push({
+        seq: start - 1,
+        reason: `entry ${start - 1} (the range's predecessor) is missing`,
+      });
+      broken = true;
+    } else {
+      prev = before.entryHash;
+      range = await frontierAt(q, start - 1).catch((error: Error) => {
+        problems.push({ seq: start - 1, reason: error.message });
+        broken = true;
+        return new CompactRange();
+      });
+    }
+  } else if (mode === 'incremental' && latestTrusted && latestTrusted.size > 0) {
+    const anchor = latestTrusted;
+    try {
+      const proof = await proveInclusion(q, anchor.size, anchor.size);
+      const last = await readEntry(q, anchor.size);
+      range = await frontierAt(q, anchor.size);
+      if (
+        !last ||
+        !hashesEqual(range.root(), anchor.root) ||
+        !hashesEqual(leafHash(last.entryHash), proof.leafHash) ||
+        !verifyInclusion(anchor.size - 1, anchor.size, proof.leafHash, proof.proof, anchor.root)
+      ) {
+        problems.push({
+          seq: null,
+          reason: `the stored tree at size ${anchor.size} disagrees with the ${anchor.source}: run a full verify`,
+        });
+        broken = true;
+      } else {
+        start = anchor.size + 1;
+        prev = last.entryHash;
+        lastGoodAnchor = anchor.size;
+      }
+    } catch (error) {
+      problems.push({
+        seq: anchor.size,
+        reason: `${anchor.source} covers ${anchor.size} entries: ${(error as Error).message}`,
+      });
+      broken = true;
+    }
+  }
+
+  const to = options.to ?? Number.MAX_SAFE_INTEGER;
+  let expected = start;
+  let checked = 0;
+  const bad = (seq: number, reason: string) => {
+    problems.push({ seq, reason });
+    broken = true;
+  };
+  // Pages are seq ranges, so several can be fetched ahead (on separate pool connections) while
+  // one is hashed: the database and the CPU overlap. Memory stays bounded by PREFETCH pages.
+  const pending: Promise<StoredEntry[]>[] = [];
+  let nextFirst = start;
+  let ended = broken;
+  const fill = () => {
+    while (!ended && pending.length < PREFETCH && nextFirst <= to) {
+      pending.push(readEntryRange(q, nextFirst, Math.min(nextFirst + pageSize - 1, to)));
+      nextFirst += pageSize;
+    }
+  };
+  fill();
+  while (!broken && pending.length > 0) {
+    const page = await (pending.shift() as Promise<StoredEntry[]>);
+    // A short page means the end of the log (or a gap, which the continuity check reports).
+    if (page.length < pageSize) ended = true;
+    fill();
+    for (const entry of page) {
+      const seq = expected;
+      if (entry.seq !== seq) {
+        bad(
+          seq,
+          entry.seq > seq
+            ? `entry ${seq} is missing (the next stored is ${entry.seq})`
+            : `entry ${entry.seq} is stored twice`,
+        );
+        break;
+      }
+      if (!hashesEqual(payloadHashOf(entry.payload), entry.payloadHash)) {
+        bad(seq, `entry ${seq}: the payload does not match its payload hash`);
+        break;
+      }
+      if (!hashesEqual(entry.prevHash, prev)) {
+        bad(seq, `entry ${seq}: prev hash does not link to entry ${seq - 1}`);
+        break;
+      }
+      if (!hashesEqual(entryHashOf(entry), entry.entryHash)) {
+        bad(seq, `entry ${seq}: the entry hash does not match its fields`);
+        break;
+      }
+      const completed = range.append(leafHash(entry.entryHash));
+      if (!nodesMatch(completed, entry.treeNodes)) {
+        bad(seq, `entry ${seq}: the stored Merkle nodes disagree with the chain`);
+        break;
+      }
+      prev = entry.entryHash;
+      checked += 1;
+      expected += 1;
+      for (const anchor of bySize.get(range.size) ?? []) {
+        if (hashesEqual(range.root(), anchor.root)) {
+          lastGoodAnchor = Math.max(lastGoodAnchor, anchor.size);
+        } else {
+          bad(
+            lastGoodAnchor + 1,
+            `the root at size ${anchor.size} differs from the ${anchor.source}: history after ${lastGoodAnchor} was rewritten`,
+          );
+        }
+      }
+      if (broken) break;
+    }
+    options.onProgress?.(checked);
+  }
+  for (const page of pending) page.catch(() => undefined);
+  if (!broken && expected <= to) {
+    // Rows past a hole at a page boundary: the continuity check inside pages cannot see them.
+    const [row] = await q.query<{ next: unknown }>(
+      'SELECT min(seq) AS next FROM ledger_entries WHERE seq >= $1 AND seq <= $2',
+      [expected, to],
+    );
+    if (row?.next !== null && row?.next !== undefined) {
+      bad(expected, `entry ${expected} is missing (the next stored is ${toNumber(row.next)})`);
+    }
+  }
+  const lastSeq = expected - 1;
+
+  // The tail: nothing signed may lie beyond what is stored; the head row must agree.
+  if (!broken && to === Number.MAX_SAFE_INTEGER) {
+    for (const anchor of trusted) {
+      if (anchor.size > lastSeq) {
+        bad(
+          lastSeq + 1,
+          `the ${anchor.source} covers ${anchor.size} entries but the ledger ends at ${lastSeq}: tail truncated`,
+        );
+        break;
+      }
+    }
+    const head = await readHead(q, false);
+    if (head.size < lastSeq) {
+      problems.push({
+        seq: head.size + 1,
+        reason: `entries ${head.size + 1}..${lastSeq} lie beyond the recorded head (forged rows)`,
+      });
+    } else if (head.size > lastSeq) {
+      problems.push({
+        seq: lastSeq + 1,
+        reason: `the head records ${head.size} entries but the ledger ends at ${lastSeq}: tail truncated`,
+      });
+    } else if (
+      mode !== 'range' &&
+      (!hashesEqual(head.lastHash, prev) ||
+        !hashesEqual(joinHashes(head.frontier), joinHashes(range.frontier)))
+    ) {
+      problems.push({ seq: lastSeq, reason: 'the head row disagrees with the last entry' });
+    }
+  }
+
+  problems.sort((a, b) => (a.seq ?? Number.MAX_SAFE_INTEGER) - (b.seq ?? Number.MAX_SAFE_INTEGER));
+  const first = problems[0];
+  return {
+    valid: problems.length === 0,
+    mode,
+    checked,
+    head: lastSeq,
+    firstBadSeq: first?.seq ?? null,
+    reason: first?.reason ?? null,
+    root: toHex(range.root()),
+    checkpoints: {
+      compared: trusted.filter((t) => t.size <= lastSeq).length,
+      signaturesChecked: options.trustedKeys !== undefined,
+      latestTrustedSize: latestTrusted?.size ?? null,
+    },
+    problems,
+  };
+}
+
+/** Do the stored tree nodes equal the ones the chain closes? (No concatenation: this runs per entry.) */
+function nodesMatch(completed: readonly Hash[], stored: Uint8Array): boolean {
+  if (stored.length !== completed.length * HASH_BYTES) return false;
+  for (let i = 0; i < completed.length; i++) {
+    if (
+      Buffer.compare(
+        completed[i] as Hash,
+        stored.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES),
+      ) !== 0
+    )
+      return false;
+  }
+  return true;
+}

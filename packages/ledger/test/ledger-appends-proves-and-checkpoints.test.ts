@@ -1,0 +1,196 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  consistencyProofJson,
+  DirectoryWitness,
+  InconsistentCheckpointError,
+  InvalidEntryError,
+  inclusionProofJson,
+  Ledger,
+  noteKeyOf,
+  openCheckpoint,
+  openDriver,
+  parseNote,
+  signCheckpoint,
+  verifyConsistency,
+  verifyInclusion,
+  WitnessRejectedError,
+} from '../src/index.js';
+import { createTestDatabase, postgres } from './helpers/postgres.js';
+import { testSigner } from './helpers/test-signer.js';
+
+const ORIGIN = 'bulwark.test/ledger';
+
+function suite(label: string, target: () => Promise<{ target: string; cleanup(): Promise<void> }>) {
+  describe(label, () => {
+    let ledger: Ledger;
+    let cleanup: () => Promise<void>;
+    let witnessDir: string;
+    const signer = testSigner();
+
+    beforeAll(async () => {
+      const t = await target();
+      cleanup = t.cleanup;
+      witnessDir = mkdtempSync(join(tmpdir(), 'bw-witness-'));
+      ledger = await Ledger.open(await openDriver(t.target), {
+        origin: ORIGIN,
+        signer,
+        witnesses: [new DirectoryWitness(witnessDir, [noteKeyOf(ORIGIN, signer)])],
+      });
+    });
+    afterAll(async () => {
+      await ledger?.close();
+      await cleanup?.();
+      rmSync(witnessDir, { recursive: true, force: true });
+    });
+
+    it('appends concurrently into one gap-free chain and stores canonical JSON', async () => {
+      const receipts = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          ledger.append({
+            stream: 'orders',
+            kind: 'created',
+            actor: 'svc:a',
+            payload: { n: i, b: 1, a: [true, null] },
+          }),
+        ),
+      );
+      expect(receipts.map((r) => r.seq).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 50 }, (_, i) => i + 1),
+      );
+      const [first] = await ledger.read(1, 1);
+      expect(first?.payload).toMatch(/^\{"a":\[true,null\],"b":1,"n":\d+\}$/);
+      const batch = await ledger.appendBatch([
+        { stream: 's', kind: 'k', actor: 'a', payload: 1 },
+        { stream: 's', kind: 'k', actor: 'a', payload: 'two' },
+      ]);
+      expect(batch.map((r) => r.seq)).toEqual([51, 52]);
+      const report = await ledger.verify();
+      expect(report).toMatchObject({
+        valid: true,
+        checked: 52,
+        head: 52,
+        firstBadSeq: null,
+        reason: null,
+      });
+    });
+
+    it('rejects bad entries with a typed error and appends nothing', async () => {
+      await expect(
+        ledger.append({ stream: '', kind: 'k', actor: 'a', payload: {} }),
+      ).rejects.toBeInstanceOf(InvalidEntryError);
+      await expect(
+        ledger.append({ stream: 's', kind: 'k', actor: 'a', payload: Number.NaN }),
+      ).rejects.toBeInstanceOf(InvalidEntryError);
+      await expect(
+        ledger.append({ stream: 's', kind: 'k', actor: 'a', payload: 'x'.repeat(70_000) }),
+      ).rejects.toBeInstanceOf(InvalidEntryError);
+      expect((await ledger.head()).size).toBe(52);
+    });
+
+    it('serves inclusion and consistency proofs that verify against the head root', async () => {
+      const head = await ledger.head();
+      for (const seq of [1, 2, 17, 33, 52]) {
+        const proof = await ledger.inclusionProof(seq);
+        expect(verifyInclusion(seq - 1, head.size, proof.leafHash, proof.proof, head.root)).toBe(
+          true,
+        );
+      }
+      for (const size1 of [1, 7, 32, 51, 52]) {
+        const proof = await ledger.consistencyProof(size1);
+        expect(Buffer.from(proof.root2)).toEqual(Buffer.from(head.root));
+        expect(verifyConsistency(size1, head.size, proof.proof, proof.root1, head.root)).toBe(true);
+      }
+      await expect(ledger.inclusionProof(53, 53)).rejects.toThrow(/beyond the head/);
+      await expect(ledger.inclusionProof(0)).rejects.toThrow(/not in a tree/);
+    });
+
+    it('signs C2SP checkpoints, hands them to the witness, and refuses a rollback', async () => {
+      const checkpoint = await ledger.checkpoint();
+      expect(checkpoint.size).toBe(52);
+      expect(checkpoint.note.split('\n').slice(0, 3)).toEqual([
+        ORIGIN,
+        '52',
+        Buffer.from((await ledger.head()).root).toString('base64'),
+      ]);
+      expect(parseNote(checkpoint.note).signatures[0]?.name).toBe(ORIGIN);
+      expect(openCheckpoint(checkpoint.note, [noteKeyOf(ORIGIN, signer)]).size).toBe(52);
+      expect(signer.signatures).toEqual(['ledger-checkpoint']);
+      // Unchanged log: the same checkpoint, no new signature.
+      expect((await ledger.checkpoint()).id).toBe(checkpoint.id);
+      await ledger.append({ stream: 's', kind: 'k', actor: 'a', payload: {} });
+      const next = await ledger.checkpoint();
+      expect(next.size).toBe(53);
+
+      const witness = new DirectoryWitness(witnessDir, [noteKeyOf(ORIGIN, signer)]);
+      expect((await witness.list()).map((c) => c.size)).toEqual([52, 53]);
+      await expect(witness.submit(checkpoint.note, [])).rejects.toBeInstanceOf(
+        WitnessRejectedError,
+      );
+      const forged = await signCheckpoint(
+        { origin: ORIGIN, size: 60, root: new Uint8Array(32) },
+        testSigner(),
+      );
+      await expect(witness.submit(forged, [])).rejects.toThrow(
+        /no signature on the checkpoint verifies/,
+      );
+      const report = await ledger.verify();
+      expect(report).toMatchObject({ valid: true, head: 53 });
+      expect(report.checkpoints.compared).toBeGreaterThanOrEqual(4);
+      const incremental = await ledger.verify({ mode: 'incremental' });
+      expect(incremental).toMatchObject({ valid: true, checked: 0, head: 53 });
+    });
+
+    it('serves identical proofs from the in-memory subtree cache, catching up with appends made elsewhere', async () => {
+      const cached = await Ledger.open(ledger.driver, {
+        origin: ORIGIN,
+        migrate: false,
+        cacheTree: true,
+      });
+      const sizes = async () => (await ledger.head()).size;
+      for (const round of [0, 1]) {
+        const size = await sizes();
+        for (const seq of [1, Math.ceil(size / 2), size]) {
+          expect(inclusionProofJson(await cached.inclusionProof(seq, size))).toEqual(
+            inclusionProofJson(await ledger.inclusionProof(seq, size)),
+          );
+        }
+        expect(consistencyProofJson(await cached.consistencyProof(3, size))).toEqual(
+          consistencyProofJson(await ledger.consistencyProof(3, size)),
+        );
+        if (round === 0)
+          await ledger.appendBatch(
+            Array.from({ length: 9 }, (_, i) => ({
+              stream: 's',
+              kind: 'k',
+              actor: 'a',
+              payload: i,
+            })),
+          );
+      }
+    });
+
+    it('refuses to sign when the signer does not match the last signed checkpoint', async () => {
+      const other = await Ledger.open(ledger.driver, {
+        origin: ORIGIN,
+        signer: testSigner(),
+        migrate: false,
+      });
+      await expect(other.checkpoint()).rejects.toBeInstanceOf(InconsistentCheckpointError);
+    });
+  });
+}
+
+suite('ledger on PGlite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-ledger-'));
+  return { target: dir, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+});
+
+describe.skipIf(!postgres.available)('on PostgreSQL', () => {
+  suite('ledger on PostgreSQL', async () => {
+    const db = await createTestDatabase();
+    return { target: db.url, cleanup: db.drop };
+  });
+});

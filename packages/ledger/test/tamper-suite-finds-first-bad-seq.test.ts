@@ -1,0 +1,326 @@
+/**
+ * The eight tamper cases of issue 3, on real PostgreSQL, each performed by a superuser who
+ * disables the append-only triggers (session_replication_role = replica), as a hostile DBA would.
+ */
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DirectoryWitness,
+  entryHashOf,
+  Ledger,
+  leafHash,
+  noteKeyOf,
+  openDriver,
+  payloadHashOf,
+  type VerifyReport,
+  verifyLedger,
+} from '../src/index.js';
+import { frontierAt } from '../src/proofs.js';
+import { PostgresDriver } from '../src/store/postgres.js';
+import {
+  ADMIN_URL,
+  asSuperuserWithoutTriggers,
+  createTestDatabase,
+  postgres,
+} from './helpers/postgres.js';
+import { testSigner } from './helpers/test-signer.js';
+
+const ORIGIN = 'bulwark.test/tamper';
+const signer = testSigner();
+const trustedKeys = [noteKeyOf(ORIGIN, signer)];
+
+describe.skipIf(!postgres.available)('tamper suite on PostgreSQL', () => {
+  let template: Awaited<ReturnType<typeof createTestDatabase>>;
+  let templateWitness: string;
+  const cleanups: (() => Promise<void>)[] = [];
+
+  beforeAll(async () => {
+    template = await createTestDatabase('tamper_tpl');
+    templateWitness = mkdtempSync(join(tmpdir(), 'bw-tamper-witness-'));
+    const ledger = await Ledger.open(await openDriver(template.url), {
+      origin: ORIGIN,
+      signer,
+      witnesses: [new DirectoryWitness(templateWitness, trustedKeys)],
+    });
+    const append = (i: number) =>
+      ledger.append({
+        stream: 'payments',
+        kind: 'transfer',
+        actor: `user:${i % 3}`,
+        payload: { amount: i * 10, to: `acct-${i}` },
+      });
+    for (let i = 1; i <= 10; i++) await append(i);
+    await ledger.checkpoint();
+    for (let i = 11; i <= 20; i++) await append(i);
+    await ledger.checkpoint();
+    await ledger.close();
+  });
+
+  afterAll(async () => {
+    for (const cleanup of cleanups) await cleanup();
+    await template?.drop();
+    rmSync(templateWitness, { recursive: true, force: true });
+  });
+
+  /** A copy of the untouched 20-entry ledger (database and witness directory). */
+  async function fresh(): Promise<{ url: string; witnessDir: string }> {
+    const name = `${template.name}_c${cleanups.length}`;
+    const admin = new pg.Client({ connectionString: ADMIN_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template.name}`);
+    await admin.end();
+    const url = new URL(template.url);
+    url.pathname = `/${name}`;
+    const witnessDir = mkdtempSync(join(tmpdir(), 'bw-tamper-case-'));
+    cpSync(templateWitness, witnessDir, { recursive: true });
+    cleanups.push(async () => {
+      const c = new pg.Client({ connectionString: ADMIN_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+      rmSync(witnessDir, { recursive: true, force: true });
+    });
+    return { url: url.toString(), witnessDir };
+  }
+
+  async function verify(
+    url: string,
+    witnessDir?: string,
+    pageSize?: number,
+  ): Promise<VerifyReport> {
+    const driver = new PostgresDriver(url);
+    try {
+      return await verifyLedger(driver, {
+        trustedKeys,
+        witnesses: witnessDir ? [new DirectoryWitness(witnessDir, trustedKeys)] : [],
+        ...(pageSize ? { pageSize } : {}),
+      });
+    } finally {
+      await driver.close();
+    }
+  }
+
+  it('the untouched ledger verifies', async () => {
+    const { url, witnessDir } = await fresh();
+    expect(await verify(url, witnessDir)).toMatchObject({
+      valid: true,
+      checked: 20,
+      head: 20,
+      firstBadSeq: null,
+    });
+  });
+
+  it('case 1: a changed payload is caught at its seq', async () => {
+    const { url, witnessDir } = await fresh();
+    await asSuperuserWithoutTriggers(url, (c) =>
+      c.query(
+        `UPDATE ledger_entries SET payload = '{"amount":1000000,"to":"acct-7"}' WHERE seq = 7`,
+      ),
+    );
+    const report = await verify(url, witnessDir);
+    expect(report).toMatchObject({ valid: false, firstBadSeq: 7, checked: 6 });
+    expect(report.reason).toMatch(/payload does not match/);
+  });
+
+  it('case 1b: a payload changed together with its payload hash is caught by the entry hash', async () => {
+    const { url, witnessDir } = await fresh();
+    const payload = '{"amount":1000000,"to":"acct-7"}';
+    await asSuperuserWithoutTriggers(url, (c) =>
+      c.query('UPDATE ledger_entries SET payload = $1, payload_hash = $2 WHERE seq = 7', [
+        payload,
+        payloadHashOf(payload),
+      ]),
+    );
+    expect(await verify(url, witnessDir)).toMatchObject({
+      valid: false,
+      firstBadSeq: 7,
+      reason: expect.stringMatching(/entry hash/),
+    });
+  });
+
+  it('case 2: a changed stored hash is caught at its seq', async () => {
+    const { url, witnessDir } = await fresh();
+    await asSuperuserWithoutTriggers(url, (c) =>
+      c.query(
+        `UPDATE ledger_entries SET entry_hash = set_byte(entry_hash, 0, (get_byte(entry_hash, 0) + 1) % 256) WHERE seq = 7`,
+      ),
+    );
+    expect(await verify(url, witnessDir)).toMatchObject({
+      valid: false,
+      firstBadSeq: 7,
+      reason: expect.stringMatching(/entry hash/),
+    });
+  });
+
+  it('case 3: a deleted middle row is caught at its seq', async () => {
+    const { url, witnessDir } = await fresh();
+    await asSuperuserWithoutTriggers(url, (c) =>
+      c.query('DELETE FROM ledger_entries WHERE seq = 7'),
+    );
+    expect(await verify(url, witnessDir)).toMatchObject({
+      valid: false,
+      firstBadSeq: 7,
+      reason: 'entry 7 is missing (the next stored is 8)',
+    });
+  });
+
+  it('case 3b: deleted rows filling whole cursor pages are caught at the first of them', async () => {
+    const { url, witnessDir } = await fresh();
+    await asSuperuserWithoutTriggers(url, (c) =>
+      c.query('DELETE FROM ledger_entries WHERE seq BETWEEN 5 AND 16'),
+    );
+    // Pages of 4: [5..8], [9..12] and [13..16] come back empty, past the prefetch window.
+    for (const pageSize of [4, 2, 3]) {
+      expect(await verify(url, witnessDir, pageSize)).toMatchObject({
+        valid: false,
+        firstBadSeq: 5,
+        reason: 'entry 5 is missing (the next stored is 17)',
+      });
+    }
+    expect(await verify(url, witnessDir, 4)).toMatchObject({ checked: 4 });
+  });
+
+  it('case 4: a forged row, correctly chained and hashed, is caught at its seq', async () => {
+    const { url, witnessDir } = await fresh();
+    await asSuperuserWithoutTriggers(url, async (c) => {
+      const driver = new PostgresDriver(url);
+      const tree = await frontierAt(driver, 20);
+      await driver.close();
+      const last = (await c.query('SELECT entry_hash FROM ledger_entries WHERE seq = 20')).rows[0]
+        .entry_hash as Buffer;
+      const payload = '{"amount":999999,"to":"attacker"}';
+      const fields = {
+        seq: 21,
+        timeMs: Date.now(),
+        stream: 'payments',
+        kind: 'transfer',
+        actor: 'user:1',
+        payloadHash: payloadHashOf(payload),
+        prevHash: last,
+      };
+      const entryHash = entryHashOf(fields);
+      const nodes = Buffer.concat(tree.append(leafHash(entryHash)));
+      await c.query(
+        `INSERT INTO ledger_entries VALUES (21, $6, 'payments', 'transfer', 'user:1', $1, $2, $3, $4, $5)`,
+        [payload, fields.payloadHash, last, entryHash, nodes, new Date(fields.timeMs)],
+      );
+    });
+    const report = await verify(url, witnessDir);
+    expect(report).toMatchObject({ valid: false, firstBadSeq: 21, checked: 21 });
+    expect(report.reason).toMatch(/beyond the recorded head/);
+  });
+
+  it('case 5: two reordered rows are caught at the first of them', async () => {
+    const { url, witnessDir } = await fresh();
+    await asSuperuserWithoutTriggers(url, async (c) => {
+      await c.query('UPDATE ledger_entries SET seq = seq + 1000 WHERE seq IN (7, 8)');
+      await c.query(
+        'UPDATE ledger_entries SET seq = CASE seq WHEN 1007 THEN 8 ELSE 7 END WHERE seq IN (1007, 1008)',
+      );
+    });
+    expect(await verify(url, witnessDir)).toMatchObject({ valid: false, firstBadSeq: 7 });
+  });
+
+  it('case 6: a truncated tail, with the head and database checkpoints made to match, is caught by the witness', async () => {
+    const { url, witnessDir } = await fresh();
+    await asSuperuserWithoutTriggers(url, async (c) => {
+      const driver = new PostgresDriver(url);
+      const tree = await frontierAt(driver, 15);
+      await driver.close();
+      await c.query('DELETE FROM ledger_entries WHERE seq > 15');
+      await c.query('DELETE FROM ledger_checkpoints WHERE tree_size > 15');
+      await c.query(
+        'UPDATE ledger_head SET size = 15, last_hash = (SELECT entry_hash FROM ledger_entries WHERE seq = 15), frontier = $1',
+        [Buffer.concat(tree.frontier)],
+      );
+    });
+    // The database alone now looks like a healthy 15-entry log...
+    expect(await verify(url)).toMatchObject({ valid: true, head: 15 });
+    // ...but the witness holds a signed checkpoint of 20 entries.
+    const report = await verify(url, witnessDir);
+    expect(report).toMatchObject({ valid: false, firstBadSeq: 16, head: 15 });
+    expect(report.reason).toMatch(
+      /witness .* covers 20 entries but the ledger ends at 15: tail truncated/,
+    );
+  });
+
+  it('case 7: a consistent rewrite of the whole history without the signing key is caught by signature and witness', async () => {
+    const { url, witnessDir } = await fresh();
+    await asSuperuserWithoutTriggers(url, async (c) => {
+      await c.query('DELETE FROM ledger_entries');
+      await c.query('DELETE FROM ledger_checkpoints');
+      await c.query(
+        `UPDATE ledger_head SET size = 0, last_hash = '\\x${'00'.repeat(32)}', frontier = '\\x'`,
+      );
+    });
+    // The attacker rebuilds a perfectly consistent chain and tree and signs it with their own key.
+    const forger = await Ledger.open(await openDriver(url), {
+      origin: ORIGIN,
+      signer: testSigner('attacker/v1'),
+    });
+    for (let i = 1; i <= 20; i++)
+      await forger.append({
+        stream: 'payments',
+        kind: 'transfer',
+        actor: 'user:0',
+        payload: { amount: 1, to: `acct-${i}` },
+      });
+    await forger.checkpoint();
+    expect(await forger.verify()).toMatchObject({ valid: true, head: 20 });
+    await forger.close();
+
+    const withKeyOnly = await verify(url);
+    expect(withKeyOnly.valid).toBe(false);
+    expect(withKeyOnly.reason).toMatch(
+      /no signature on the checkpoint verifies with a trusted key/,
+    );
+    const report = await verify(url, witnessDir);
+    expect(report).toMatchObject({ valid: false, firstBadSeq: 1 });
+    expect(report.reason).toMatch(/root at size 10 differs from the witness/);
+  });
+
+  it('case 8: a replayed old checkpoint is caught, and the witness refuses it', async () => {
+    const { url, witnessDir } = await fresh();
+    await asSuperuserWithoutTriggers(url, (c) =>
+      c.query(`INSERT INTO ledger_checkpoints (tree_size, root_hash, note)
+               SELECT tree_size, root_hash, note FROM ledger_checkpoints WHERE tree_size = 10`),
+    );
+    const report = await verify(url, witnessDir);
+    expect(report).toMatchObject({ valid: false, firstBadSeq: null });
+    expect(report.reason).toMatch(/replays size 10 after size 20 was signed/);
+    const witness = new DirectoryWitness(witnessDir, trustedKeys);
+    const old = (await witness.list())[0];
+    await expect(witness.submit(old?.note as string, [])).rejects.toThrow(
+      /older than the witnessed 20/,
+    );
+  });
+
+  it('the application role cannot update, delete or truncate, and triggers stop even the owner', async () => {
+    const { url } = await fresh();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      for (const sql of [
+        'UPDATE ledger_entries SET payload = $$1$$ WHERE seq = 1',
+        'DELETE FROM ledger_entries WHERE seq = 1',
+        'TRUNCATE ledger_entries',
+        'DELETE FROM ledger_checkpoints',
+        'UPDATE ledger_head SET size = 1',
+      ]) {
+        await expect(client.query(sql)).rejects.toThrow(/not allowed|only move forward/);
+      }
+      await client.query('SET ROLE bulwark_ledger_app');
+      await expect(
+        client.query('UPDATE ledger_entries SET payload = $$1$$ WHERE seq = 1'),
+      ).rejects.toThrow(/permission denied/);
+      await expect(client.query('TRUNCATE ledger_entries')).rejects.toThrow(/permission denied/);
+      const rows = await client.query('SELECT count(*)::int AS n FROM ledger_entries');
+      expect(rows.rows[0].n).toBe(20);
+    } finally {
+      await client.end();
+    }
+  });
+});

@@ -1,0 +1,52 @@
+import { ConfigError } from '@bulwark/kit';
+import { type Static, Type } from '@sinclair/typebox';
+import { Ajv } from 'ajv';
+
+/** Everything the ledger service reads from its environment, as one validated object. */
+export const LedgerServiceConfigSchema = Type.Object(
+  {
+    /** PostgreSQL URL (DATABASE_URL); when absent, PGlite in `dataDir`. */
+    databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+    dataDir: Type.String({ minLength: 1 }),
+    /** The checkpoint origin line and note key name. */
+    origin: Type.String({ pattern: '^[^\\s+]+$' }),
+    /** Directory witness for signed checkpoints; keep it off the database's disk. */
+    witnessDir: Type.String({ minLength: 1 }),
+    /** Optional second witness: a PostgreSQL database run by someone other than the ledger's DBA. */
+    witnessDatabaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+    /** Name of the @bulwark/keys key that signs checkpoints. */
+    signingKey: Type.String({ minLength: 1 }),
+    /** Sign a checkpoint this often when the log has grown; 0 turns periodic checkpoints off. */
+    checkpointIntervalMs: Type.Integer({ minimum: 0, maximum: 86_400_000 }),
+    /** Keep every Merkle subtree hash in memory (64 bytes per entry) for sub-millisecond proofs. */
+    treeCache: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+
+export type LedgerServiceConfig = Static<typeof LedgerServiceConfigSchema>;
+
+const validate = new Ajv({ allErrors: true }).compile(LedgerServiceConfigSchema);
+
+export function ledgerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LedgerServiceConfig {
+  const dataDir = env.BULWARK_LEDGER_DATA_DIR || './.bulwark/state/ledger';
+  const config = {
+    ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+    dataDir,
+    origin: env.BULWARK_LEDGER_ORIGIN || 'bulwark.local/ledger',
+    witnessDir: env.BULWARK_LEDGER_WITNESS_DIR || `${dataDir.replace(/\/+$/, '')}-witness`,
+    ...(env.BULWARK_LEDGER_WITNESS_DATABASE_URL
+      ? { witnessDatabaseUrl: env.BULWARK_LEDGER_WITNESS_DATABASE_URL }
+      : {}),
+    signingKey: env.BULWARK_LEDGER_SIGNING_KEY || 'ledger-checkpoint',
+    checkpointIntervalMs: Number(env.BULWARK_LEDGER_CHECKPOINT_INTERVAL_MS ?? 60_000),
+    treeCache: ['1', 'true', 'on'].includes((env.BULWARK_LEDGER_TREE_CACHE ?? '').toLowerCase()),
+  };
+  if (!validate(config)) {
+    const detail = (validate.errors ?? [])
+      .map((e) => `${e.instancePath || '/'} ${e.message}`)
+      .join('; ');
+    throw new ConfigError(`invalid ledger configuration: ${detail}`);
+  }
+  return config;
+}

@@ -1,0 +1,141 @@
+import type { Service } from '@bulwark/kit';
+import {
+  consistencyProofJson,
+  formatVerifierKey,
+  inclusionProofJson,
+  type Ledger,
+  type SignedCheckpoint,
+  toHex,
+  type VerifyOptions,
+  type VerifyReport,
+} from '@bulwark/ledger';
+import type { Static } from '@sinclair/typebox';
+import { mapped } from '../errors.js';
+import {
+  AppendBody,
+  AppendReply,
+  CheckpointsQuery,
+  ConsistencyQuery,
+  InclusionQuery,
+  ReadQuery,
+  VerifyQuery,
+} from './schemas.js';
+
+const checkpointJson = (c: SignedCheckpoint) => ({
+  id: c.id,
+  origin: c.origin,
+  size: c.size,
+  root: toHex(c.root),
+  note: c.note,
+});
+
+/** /v1/ledger: append and read entries, verify, checkpoints, proofs. */
+export function registerLedgerRoutes(service: Service, ledger: Ledger): void {
+  const { app } = service;
+  // A full verify reads the whole log: concurrent requests for the same check share one run.
+  const running = new Map<string, Promise<VerifyReport>>();
+  const verifyOnce = (options: VerifyOptions): Promise<VerifyReport> => {
+    const key = JSON.stringify(options);
+    let run = running.get(key);
+    if (!run) {
+      run = ledger.verify(options).finally(() => running.delete(key));
+      running.set(key, run);
+    }
+    return run;
+  };
+
+  app.post<{ Body: Static<typeof AppendBody> }>(
+    '/v1/ledger/entries',
+    { schema: { body: AppendBody, response: { 201: AppendReply } } },
+    async (request, reply) => {
+      const receipt = await mapped(() => ledger.append(request.body));
+      reply.code(201);
+      return {
+        seq: receipt.seq,
+        entryHash: toHex(receipt.entryHash),
+        time: new Date(receipt.timeMs).toISOString(),
+      };
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof ReadQuery> }>(
+    '/v1/ledger/entries',
+    { schema: { querystring: ReadQuery } },
+    async (request) => {
+      const { from = 1, limit = 100, stream } = request.query;
+      const entries = await ledger.read(from, limit, stream ? { stream } : {});
+      const last = entries[entries.length - 1];
+      return {
+        entries: entries.map((e) => ({
+          seq: e.seq,
+          time: new Date(e.timeMs).toISOString(),
+          stream: e.stream,
+          kind: e.kind,
+          actor: e.actor,
+          payload: JSON.parse(e.payload) as unknown,
+          payloadHash: toHex(e.payloadHash),
+          prevHash: toHex(e.prevHash),
+          entryHash: toHex(e.entryHash),
+        })),
+        next: entries.length === limit && last ? last.seq + 1 : null,
+      };
+    },
+  );
+
+  app.get('/v1/ledger/head', async () => {
+    const head = await ledger.head();
+    return { size: head.size, root: toHex(head.root), lastHash: toHex(head.lastHash) };
+  });
+
+  app.get<{ Querystring: Static<typeof VerifyQuery> }>(
+    '/v1/ledger/verify',
+    { schema: { querystring: VerifyQuery } },
+    async (request) => {
+      const { mode = 'full', from, to } = request.query;
+      const report = await verifyOnce({
+        mode,
+        ...(from ? { from } : {}),
+        ...(to ? { to } : {}),
+      });
+      if (!report.valid)
+        service.logger.error(
+          { firstBadSeq: report.firstBadSeq, reason: report.reason },
+          'ledger verification failed',
+        );
+      return report;
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof CheckpointsQuery> }>(
+    '/v1/ledger/checkpoints',
+    { schema: { querystring: CheckpointsQuery } },
+    async (request) => ({
+      checkpoints: (await ledger.checkpoints(request.query.limit ?? 100)).map(checkpointJson),
+      verifierKeys: ledger.trustedKeys.map(formatVerifierKey),
+    }),
+  );
+
+  app.post('/v1/ledger/checkpoints', async (_request, reply) => {
+    const checkpoint = await mapped(() => ledger.checkpoint());
+    reply.code(201);
+    return checkpointJson(checkpoint);
+  });
+
+  app.get<{ Querystring: Static<typeof InclusionQuery> }>(
+    '/v1/ledger/proofs/inclusion',
+    { schema: { querystring: InclusionQuery } },
+    async (request) =>
+      inclusionProofJson(
+        await mapped(() => ledger.inclusionProof(request.query.seq, request.query.treeSize)),
+      ),
+  );
+
+  app.get<{ Querystring: Static<typeof ConsistencyQuery> }>(
+    '/v1/ledger/proofs/consistency',
+    { schema: { querystring: ConsistencyQuery } },
+    async (request) =>
+      consistencyProofJson(
+        await mapped(() => ledger.consistencyProof(request.query.from, request.query.to)),
+      ),
+  );
+}
