@@ -34,13 +34,22 @@ interface Sample {
   non2xx: number;
 }
 
-async function startServer(file: string): Promise<{ child: ChildProcess; port: number }> {
+async function startServer(
+  file: string,
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
     ['--import', tsx, join(import.meta.dirname, 'servers', file)],
     {
-      env: { ...process.env, PORT: String(port), NODE_ENV: 'production', LOG_LEVEL: 'info' },
+      env: {
+        ...process.env,
+        PORT: String(port),
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'info',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );

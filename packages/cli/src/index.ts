@@ -1,2 +1,2 @@
-export { main } from './main.js';
 export { EXIT, type ExitCode, UsageError } from './exit-codes.js';
+export { main } from './main.js';

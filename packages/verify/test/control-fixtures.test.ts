@@ -60,7 +60,9 @@ describe('every control has a passing and a failing fixture in every format it a
   it('docs/audit.md lists every control of the catalogue', () => {
     const guide = readFileSync(join(FIXTURES, '..', '..', '..', '..', 'docs', 'audit.md'), 'utf8');
     expect(
-      CONTROLS.filter((control) => !guide.includes(`| \`${control.id}\` |`)).map((c) => c.id),
+      CONTROLS.filter((control) => !new RegExp(`\\|\\s*\`${control.id}\`\\s*\\|`).test(guide)).map(
+        (c) => c.id,
+      ),
     ).toEqual([]);
   });
 });
