@@ -1,9 +1,8 @@
 import { WitnessRejectedError } from './errors.js';
 import type { Hash } from './hash.js';
-import { verifyConsistency } from './merkle.js';
 import { type Checkpoint, type NoteKey, openCheckpoint, readCheckpointNote } from './note.js';
 import type { SqlDriver } from './store/driver.js';
-import type { Witness, WitnessedCheckpoint } from './witness.js';
+import { advancesWitness, type Witness, type WitnessedCheckpoint } from './witness.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS ledger_witness_checkpoints (
@@ -82,18 +81,7 @@ export class DatabaseWitness implements Witness {
         [checkpoint.origin],
       );
       if (row) {
-        const latest = this.#open(row.note);
-        if (checkpoint.size < latest.size) {
-          throw new WitnessRejectedError(
-            `witness ${this.name}: checkpoint size ${checkpoint.size} is older than the witnessed ${latest.size} (rollback or replay)`,
-          );
-        }
-        if (!verifyConsistency(latest.size, checkpoint.size, proof, latest.root, checkpoint.root)) {
-          throw new WitnessRejectedError(
-            `witness ${this.name}: size ${checkpoint.size} is not consistent with the witnessed size ${latest.size}`,
-          );
-        }
-        if (checkpoint.size === latest.size) return;
+        if (!advancesWitness(this.name, this.#open(row.note), checkpoint, proof)) return;
       }
       await tx.query(
         'INSERT INTO ledger_witness_checkpoints (origin, tree_size, note) VALUES ($1, $2, $3)',

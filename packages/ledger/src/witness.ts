@@ -33,6 +33,30 @@ const FILE = /^checkpoint-(\d{16})\.note$/;
  * per checkpoint, written to a temporary name, fsynced, then renamed, so a crash leaves either
  * the whole checkpoint or none.
  */
+/**
+ * The rule every witness applies before it records a checkpoint: never go backwards, and only
+ * forwards along a consistency proof from what it already holds. Returns false for the same
+ * checkpoint again (nothing to record); throws WitnessRejectedError for anything else.
+ */
+export function advancesWitness(
+  witness: string,
+  latest: Checkpoint,
+  checkpoint: Checkpoint,
+  proof: readonly Hash[],
+): boolean {
+  if (checkpoint.size < latest.size) {
+    throw new WitnessRejectedError(
+      `witness ${witness}: checkpoint size ${checkpoint.size} is older than the witnessed ${latest.size} (rollback or replay)`,
+    );
+  }
+  if (!verifyConsistency(latest.size, checkpoint.size, proof, latest.root, checkpoint.root)) {
+    throw new WitnessRejectedError(
+      `witness ${witness}: size ${checkpoint.size} is not consistent with the witnessed size ${latest.size}`,
+    );
+  }
+  return checkpoint.size !== latest.size;
+}
+
 export class DirectoryWitness implements Witness {
   readonly name: string;
   readonly #dir: string;
@@ -62,17 +86,7 @@ export class DirectoryWitness implements Witness {
           `witness ${this.name} holds origin ${latest.origin}, not ${checkpoint.origin}`,
         );
       }
-      if (checkpoint.size < latest.size) {
-        throw new WitnessRejectedError(
-          `witness ${this.name}: checkpoint size ${checkpoint.size} is older than the witnessed ${latest.size} (rollback or replay)`,
-        );
-      }
-      if (!verifyConsistency(latest.size, checkpoint.size, proof, latest.root, checkpoint.root)) {
-        throw new WitnessRejectedError(
-          `witness ${this.name}: size ${checkpoint.size} is not consistent with the witnessed size ${latest.size}`,
-        );
-      }
-      if (checkpoint.size === latest.size) return;
+      if (!advancesWitness(this.name, latest, checkpoint, proof)) return;
     }
     await mkdir(this.#dir, { recursive: true });
     const name = `checkpoint-${String(checkpoint.size).padStart(16, '0')}.note`;
