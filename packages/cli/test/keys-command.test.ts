@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadKeyring } from '@bulwark/keys';
+import { createSoftHsmToken, SOFTHSM_MODULE, softhsm } from '@bulwark/testkit';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { createSoftHsmToken, SOFTHSM_MODULE, softhsm } from '../../keys/test/softhsm-token.js';
 import { main } from '../src/main.js';
 
 const bin = fileURLToPath(new URL('../bin/bulwark.mjs', import.meta.url));

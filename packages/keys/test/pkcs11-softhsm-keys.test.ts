@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createSoftHsmToken, SOFTHSM_MODULE, type SoftHsmToken, softhsm } from '@bulwark/testkit';
 import type * as Pkcs11js from 'pkcs11js';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -17,7 +18,6 @@ import {
   ProviderClosedError,
   saveKeyring,
 } from '../src/index.js';
-import { createSoftHsmToken, SOFTHSM_MODULE, type SoftHsmToken, softhsm } from './softhsm-token.js';
 
 const require = createRequire(import.meta.url);
 const pkcs11js = require('pkcs11js') as typeof Pkcs11js;

@@ -1,3 +1,4 @@
 export { freePort } from './free-port.js';
+export { createSoftHsmToken, SOFTHSM_MODULE, type SoftHsmToken, softhsm } from './softhsm-token.js';
 export { type SpawnedProcess, spawnTs } from './spawn-ts.js';
 export { type SystemPart, systemPart } from './system-part.js';
