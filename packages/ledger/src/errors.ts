@@ -56,3 +56,10 @@ export class TreeCorruptError extends LedgerError {
     super('LEDGER_TREE_CORRUPT', message);
   }
 }
+
+/** Another live process has the embedded (PGlite) data directory open. */
+export class DataDirectoryInUseError extends LedgerError {
+  constructor(message: string) {
+    super('LEDGER_DATA_DIRECTORY_IN_USE', message);
+  }
+}

@@ -11,6 +11,7 @@ export {
   prepareEntry,
 } from './entry.js';
 export {
+  DataDirectoryInUseError,
   InconsistentCheckpointError,
   InvalidEntryError,
   LedgerClosedError,

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { DataDirectoryLock } from './directory-lock.js';
 import type { Row, SqlDriver, SqlQueryable } from './driver.js';
 
 /**
@@ -17,19 +18,32 @@ export class PgliteDriver implements SqlDriver {
   readonly kind = 'pglite' as const;
   readonly db: PGlite;
   readonly #walDir: string | undefined;
+  readonly #lock: DataDirectoryLock | undefined;
   #lastSegment: string | undefined;
 
-  private constructor(db: PGlite, walDir: string | undefined) {
+  private constructor(db: PGlite, walDir: string | undefined, lock: DataDirectoryLock | undefined) {
     this.db = db;
     this.#walDir = walDir;
+    this.#lock = lock;
   }
 
+  /** Opens the directory (exclusively: see DataDirectoryLock) or, for `memory://`, memory. */
   static async open(dataDir: string): Promise<PgliteDriver> {
-    const inMemory = dataDir === 'memory://';
-    if (!inMemory) mkdirSync(dataDir, { recursive: true });
-    const db = inMemory ? new PGlite() : new PGlite(dataDir);
-    await db.waitReady;
-    return new PgliteDriver(db, inMemory ? undefined : join(resolve(dataDir), 'pg_wal'));
+    if (dataDir === 'memory://') {
+      const db = new PGlite();
+      await db.waitReady;
+      return new PgliteDriver(db, undefined, undefined);
+    }
+    mkdirSync(dataDir, { recursive: true });
+    const lock = DataDirectoryLock.acquire(dataDir);
+    try {
+      const db = new PGlite(dataDir);
+      await db.waitReady;
+      return new PgliteDriver(db, join(resolve(dataDir), 'pg_wal'), lock);
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
   }
 
   async query<R extends Row = Row>(text: string, params?: readonly unknown[]): Promise<R[]> {
@@ -81,7 +95,11 @@ export class PgliteDriver implements SqlDriver {
     return fn();
   }
 
-  close(): Promise<void> {
-    return this.db.close();
+  async close(): Promise<void> {
+    try {
+      await this.db.close();
+    } finally {
+      this.#lock?.release();
+    }
   }
 }
