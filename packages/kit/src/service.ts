@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { HEADERS, UNMATCHED_ROUTE } from './contract.js';
 import { HttpClient } from './http/client.js';
 import { kitLoggingOptions } from './http/fastify-options.js';
-import { PROBE_ROUTE, registerProbeRoutes } from './http/probe-routes.js';
+import { registerProbeRoutes } from './http/probe-routes.js';
 import { sendNotFound, sendProblem } from './http/problem.js';
 import {
   type RequestOutcome,
@@ -161,5 +161,3 @@ export class Service extends Runtime {
 export function createService(options: ServiceOptions): Service {
   return new Service(options);
 }
-
-export { PROBE_ROUTE };

@@ -13,10 +13,6 @@ export class ResourceStack {
     this.#entries.push({ name, close });
   }
 
-  get size(): number {
-    return this.#entries.length;
-  }
-
   async closeAll(logger: Logger): Promise<void> {
     while (this.#entries.length > 0) {
       const entry = this.#entries.pop()!;

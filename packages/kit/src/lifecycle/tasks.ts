@@ -20,10 +20,6 @@ export class BackgroundTasks {
     return this.#controller.signal;
   }
 
-  get names(): string[] {
-    return [...this.#running.keys()];
-  }
-
   /** Starts `fn` now. A task that throws is logged; it does not crash the process. */
   run(name: string, fn: TaskFn): void {
     if (this.#running.has(name)) throw new TypeError(`a task named "${name}" is already running`);

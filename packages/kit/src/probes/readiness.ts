@@ -22,7 +22,6 @@ export class ReadinessMonitor {
   readonly #results = new Map<string, ProbeResult>();
   readonly #options: ReadinessOptions;
   #loop: AbortController | undefined;
-  #evaluated = false;
 
   constructor(options: ReadinessOptions) {
     this.#options = options;
@@ -36,18 +35,9 @@ export class ReadinessMonitor {
     this.#probes.push(probe);
   }
 
-  get probes(): readonly DependencyProbe[] {
-    return this.#probes;
-  }
-
   /** Latest results, in registration order. */
   results(): ProbeResult[] {
     return this.#probes.flatMap((p) => this.#results.get(p.name) ?? []);
-  }
-
-  /** True once every probe has a result. */
-  get evaluated(): boolean {
-    return this.#evaluated;
   }
 
   /** Names of critical probes whose latest result failed (or that never ran yet). */
@@ -60,7 +50,6 @@ export class ReadinessMonitor {
   /** Runs every probe once, concurrently, and records the results. */
   async evaluate(): Promise<readonly ProbeResult[]> {
     const results = await Promise.all(this.#probes.map((probe) => this.#run(probe)));
-    this.#evaluated = true;
     this.#options.onEvaluated?.(
       results.every((r) => r.ok || !r.critical),
       results,
