@@ -42,7 +42,7 @@ export class Service extends Runtime {
       ...kitLoggingOptions(this.logger),
       serverFactory: tracedServerFactory({
         tracing: this.tracing,
-        onRequestStart: () => this.httpMetrics.requestsInFlight.inc(),
+        onRequestStart: () => this.httpMetrics.requestStarted(),
         onRequestEnd: (outcome) => this.#requestEnded(outcome),
       }),
       genReqId: requestIdOf,
@@ -78,7 +78,7 @@ export class Service extends Runtime {
   }
 
   #requestEnded(outcome: RequestOutcome): void {
-    this.httpMetrics.requestsInFlight.dec();
+    this.httpMetrics.requestEnded();
     this.httpMetrics.observeRequest(
       outcome.method,
       outcome.route,

@@ -63,7 +63,12 @@ export function tracedServerFactory(options: TracedServerOptions) {
       const inbound = req.headers[HEADERS.requestId];
       const requestId =
         typeof inbound === 'string' && ACCEPTABLE_REQUEST_ID.test(inbound) ? inbound : randomUUID();
-      const parent = tracing.extract(req.headers, ROOT_CONTEXT);
+      // Most requests carry no propagation headers; skip the propagators' parsing for them.
+      const headers = req.headers;
+      const parent =
+        headers.traceparent === undefined && headers.baggage === undefined
+          ? ROOT_CONTEXT
+          : tracing.extract(headers, ROOT_CONTEXT);
       const method = req.method ?? 'GET';
       const span = tracing.tracer.startSpan(
         method,

@@ -67,21 +67,26 @@ export class ServiceMetrics {
 
 /** The request families of a service with a public HTTP API (workers have none). */
 export class HttpServerMetrics {
-  readonly requestsInFlight: Gauge;
   readonly #requestDuration: Histogram<'method' | 'route' | 'status_class'>;
   readonly #seriesDropped: Counter;
-  // Children are cached by label key: observe() then skips prom-client's label hashing, and the
-  // map's size is the series count the cap is enforced against.
+  // The cap is enforced against the number of distinct label keys seen.
   readonly #children = new Map<string, { observe(value: number): void }>();
   readonly #maxSeries: number;
+  // A plain counter read at scrape time: two prom-client calls per request would cost more
+  // than the whole gauge is worth.
+  #inFlight = 0;
 
   constructor(registry: Registry, maxSeries: number) {
     this.#maxSeries = maxSeries;
     const registers = [registry];
-    this.requestsInFlight = new Gauge({
+    const metrics = this;
+    new Gauge({
       name: METRICS.requestsInFlight,
       help: 'HTTP requests being served right now.',
       registers,
+      collect() {
+        this.set(metrics.#inFlight);
+      },
     });
     this.#requestDuration = new Histogram({
       name: METRICS.requestDuration,
@@ -96,6 +101,15 @@ export class HttpServerMetrics {
       registers,
     });
   }
+
+  requestStarted(): void {
+    this.#inFlight++;
+  }
+
+  requestEnded(): void {
+    this.#inFlight--;
+  }
+
   observeRequest(method: string, route: string, statusCode: number, seconds: number): void {
     const labels: RequestLabels = {
       method: KNOWN_METHODS.has(method) ? method : 'OTHER',
