@@ -6,7 +6,7 @@
  *   npm run bench:kit -- [--seconds 5] [--rounds 3] [--connections 32] [--breakdown]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,6 +30,7 @@ const connections = Number(values.connections);
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 interface Sample {
+  cpuPerRequest: number;
   rps: number;
   p50: number;
   p99: number;
@@ -77,14 +78,29 @@ async function startServer(
   }
 }
 
+/**
+ * CPU time (user + system) the process has used, in microseconds, from /proc. Divided by the
+ * requests served, it is the server's cost per request: far steadier than throughput on a
+ * shared machine, where the load generator and other jobs compete for the same cores.
+ */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
+  return (ticks / CLOCK_TICKS_PER_SECOND) * 1e6;
+}
+const CLOCK_TICKS_PER_SECOND = 100;
+
 async function measure(file: string, env: Record<string, string> = {}): Promise<Sample> {
   const { child, port } = await startServer(file, env);
   const url = `http://127.0.0.1:${port}/v1/hello/world`;
   await autocannon({ url, connections, duration: 1 }); // warm-up: JIT, connection pool
+  const cpuBefore = cpuMicros(child.pid ?? 0);
   const result = await autocannon({ url, connections, duration: seconds });
+  const cpuUsed = cpuMicros(child.pid ?? 0) - cpuBefore;
   child.kill('SIGTERM');
   await new Promise((resolve) => child.once('exit', resolve));
   return {
+    cpuPerRequest: cpuUsed / Math.max(1, result.requests.total),
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -121,6 +137,7 @@ for (let round = 1; round <= rounds; round++) {
 }
 
 const summary = (list: Sample[]) => ({
+  cpu: median(list.map((s) => s.cpuPerRequest)),
   rps: Math.round(median(list.map((s) => s.rps))),
   p50: median(list.map((s) => s.p50)),
   p99: median(list.map((s) => s.p99)),
@@ -131,16 +148,17 @@ console.log(
   `bench:kit  ${rounds} rounds x ${seconds} s, ${connections} connections, median of rounds`,
 );
 console.log(
-  `${'server'.padEnd(24)}${'req/s'.padStart(8)}${'ratio'.padStart(8)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}  failures`,
+  `${'server'.padEnd(24)}${'req/s'.padStart(8)}${'ratio'.padStart(8)}${'cpu µs/req'.padStart(12)}${'cpu ratio'.padStart(11)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}  failures`,
 );
 for (const subject of subjects) {
   const row = summary(samples.get(subject) ?? []);
   console.log(
-    `${subject.label.padEnd(24)}${String(row.rps).padStart(8)}${(row.rps / baseline.rps).toFixed(3).padStart(8)}${String(row.p50).padStart(8)}${String(row.p99).padStart(8)}  ${row.failures}`,
+    `${subject.label.padEnd(24)}${String(row.rps).padStart(8)}${(row.rps / baseline.rps).toFixed(3).padStart(8)}${row.cpu.toFixed(1).padStart(12)}${(baseline.cpu / row.cpu).toFixed(3).padStart(11)}${String(row.p50).padStart(8)}${String(row.p99).padStart(8)}  ${row.failures}`,
   );
 }
 const kit = summary(samples.get(KIT) ?? []);
-// The same gap as time: what the kit adds to each request, on this machine, in this run.
-const addedMicros = 1e6 / kit.rps - 1e6 / baseline.rps;
 console.log(`throughput ratio kit/bare: ${(kit.rps / baseline.rps).toFixed(3)} (target >= 0.85)`);
-console.log(`kit cost per request: ${addedMicros.toFixed(1)} µs of server time over bare Fastify`);
+// The steadier figure: server CPU per request, bare over kit (1.0 = the kit costs nothing).
+console.log(
+  `cpu ratio kit/bare: ${(baseline.cpu / kit.cpu).toFixed(3)}; the kit adds ${(kit.cpu - baseline.cpu).toFixed(1)} µs of server CPU per request`,
+);

@@ -104,13 +104,7 @@ export function tracedServerFactory(options: TracedServerOptions) {
           aborted,
         });
       });
-      context.with(
-        withRequestId(trace.setSpan(parent, span), requestId),
-        handler,
-        undefined,
-        req,
-        res,
-      );
+      context.with(requestContext, handler, undefined, req, res);
     });
 }
 
