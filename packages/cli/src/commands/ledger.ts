@@ -98,6 +98,13 @@ async function withDriver<T>(
   }
 }
 
+/** Opens the ledger at `target` for reading, without migrating it, for one command. */
+function withExistingLedger<T>(target: string, fn: (ledger: Ledger) => Promise<T>): Promise<T> {
+  return withDriver(target, async (driver) =>
+    fn(await Ledger.open(driver, { origin: DEFAULT_ORIGIN, migrate: false })),
+  );
+}
+
 /** The checkpoint origin: the flag, else the latest stored checkpoint's, else the default. */
 async function originOf(driver: SqlDriver, flag: string | undefined): Promise<string> {
   if (flag) return flag;
@@ -288,12 +295,8 @@ export function registerLedger(program: Command, setExitCode: SetExitCode): void
     .requiredOption('--seq <seq>', 'the entry', positiveInt)
     .option('--tree-size <n>', 'tree size (default: the head)', positiveInt)
     .action(async (flags: DbFlags & { seq: number; treeSize?: number }) => {
-      const result = await withDriver(flags.db, async (driver) =>
-        inclusionProofJson(
-          await (
-            await Ledger.open(driver, { origin: DEFAULT_ORIGIN, migrate: false })
-          ).inclusionProof(flags.seq, flags.treeSize),
-        ),
+      const result = await withExistingLedger(flags.db, async (log) =>
+        inclusionProofJson(await log.inclusionProof(flags.seq, flags.treeSize)),
       );
       createTerminal().out(JSON.stringify(result, null, 2));
       setExitCode(EXIT.ok);
@@ -305,12 +308,8 @@ export function registerLedger(program: Command, setExitCode: SetExitCode): void
     .requiredOption('--from <n>', 'the older tree size', positiveInt)
     .option('--to <n>', 'the newer tree size (default: the head)', positiveInt)
     .action(async (flags: DbFlags & { from: number; to?: number }) => {
-      const result = await withDriver(flags.db, async (driver) =>
-        consistencyProofJson(
-          await (
-            await Ledger.open(driver, { origin: DEFAULT_ORIGIN, migrate: false })
-          ).consistencyProof(flags.from, flags.to),
-        ),
+      const result = await withExistingLedger(flags.db, async (log) =>
+        consistencyProofJson(await log.consistencyProof(flags.from, flags.to)),
       );
       createTerminal().out(JSON.stringify(result, null, 2));
       setExitCode(EXIT.ok);
