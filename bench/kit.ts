@@ -118,11 +118,14 @@ interface Subject {
 }
 const BASELINE: Subject = { label: 'bare Fastify', file: 'bare-fastify.ts' };
 const KIT: Subject = { label: 'kit service', file: 'kit-service.ts' };
-// --breakdown attributes the gap: the context propagation floor, and the access log's share.
+// --breakdown attributes the gap: context propagation, the kit's request path layer by layer,
+// the rest of a kit service, and the access log.
 const subjects: Subject[] = values.breakdown
   ? [
       BASELINE,
       { label: 'Fastify + OTel context', file: 'fastify-with-context.ts' },
+      { label: '+ kit traced server', file: 'kit-layers.ts', env: { KIT_LAYERS: 'traced' } },
+      { label: '+ route hook, metrics', file: 'kit-layers.ts', env: { KIT_LAYERS: 'metrics' } },
       { label: 'kit, access log off', file: 'kit-service.ts', env: { BULWARK_ACCESS_LOG: 'off' } },
       KIT,
     ]
