@@ -11,8 +11,6 @@ export const ENDPOINTS = {
   metrics: '/metrics',
 } as const;
 
-export type Endpoint = keyof typeof ENDPOINTS;
-
 export const METRICS = {
   requestDuration: 'http_server_request_duration_seconds',
   requestsInFlight: 'http_server_requests_in_flight',

@@ -8,7 +8,7 @@ export interface ReadinessOptions {
   onEvaluated?: (allCriticalOk: boolean, results: readonly ProbeResult[]) => void;
 }
 
-export class ProbeTimeoutError extends Error {
+class ProbeTimeoutError extends Error {
   readonly code = 'BW_PROBE_TIMEOUT';
 }
 
