@@ -6,6 +6,7 @@
  * database and by witnesses.
  */
 import { entryHashOf, GENESIS_HASH, payloadHashOf } from './entry.js';
+import { OutOfRangeError } from './errors.js';
 import { HASH_BYTES, type Hash, hashesEqual, toHex } from './hash.js';
 import { CompactRange, leafHash, verifyInclusion } from './merkle.js';
 import { type Checkpoint, type NoteKey, openCheckpoint, readCheckpointNote } from './note.js';
@@ -171,6 +172,11 @@ export async function verifyLedger(
   if (mode === 'range' && (options.from ?? 1) > 1) {
     start = options.from as number;
     const before = await readEntry(q, start - 1);
+    // A range starting past the recorded head is a caller's mistake, not a missing row. (The
+    // head row, not max(seq): a truncated tail must still read as tampering.)
+    if (!before && start - 1 > (await readHead(q, false)).size) {
+      throw new OutOfRangeError(`range starts at ${start}, past the head`);
+    }
     if (!before) {
       problems.push({
         seq: start - 1,

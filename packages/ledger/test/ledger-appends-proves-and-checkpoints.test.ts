@@ -10,6 +10,7 @@ import {
   inclusionProofJson,
   Ledger,
   noteKeyOf,
+  OutOfRangeError,
   openCheckpoint,
   openDriver,
   parseNote,
@@ -75,6 +76,14 @@ function suite(label: string, target: () => Promise<{ target: string; cleanup():
         firstBadSeq: null,
         reason: null,
       });
+    });
+
+    it('treats a verify range past the head as a bad request, not tampering', async () => {
+      const head = (await ledger.head()).size;
+      await expect(ledger.verify({ mode: 'range', from: head + 10 })).rejects.toBeInstanceOf(
+        OutOfRangeError,
+      );
+      expect((await ledger.verify({ mode: 'range', from: 2, to: head })).valid).toBe(true);
     });
 
     it('rejects bad entries with a typed error and appends nothing', async () => {

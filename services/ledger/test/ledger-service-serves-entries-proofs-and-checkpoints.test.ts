@@ -118,6 +118,15 @@ describe('ledger service', () => {
     ).toBe(true);
   });
 
+  it('answers a verify range past the head or backwards with a client error, not a tamper report', async () => {
+    const past = await get('/v1/ledger/verify?mode=range&from=100');
+    expect(past.statusCode).toBe(404);
+    expect(past.json().code).toBe('BW_NOT_FOUND');
+    const backwards = await get('/v1/ledger/verify?mode=range&from=5&to=2');
+    expect(backwards.statusCode).toBe(400);
+    expect(backwards.json().code).toBe('BW_VALIDATION');
+  });
+
   it('signs checkpoints on demand and lists them with the verifier key', async () => {
     const created = await post('/v1/ledger/checkpoints');
     expect(created.statusCode).toBe(201);

@@ -208,6 +208,9 @@ export function registerLedger(program: Command, setExitCode: SetExitCode): void
           to?: number;
         },
       ) => {
+        if (flags.from !== undefined && flags.to !== undefined && flags.from > flags.to) {
+          throw new UsageError(`--from ${flags.from} is after --to ${flags.to}`);
+        }
         const terminal = createTerminal();
         const report = await withDriver(flags.db, async (driver) => {
           const origin = await originOf(driver, flags.origin);

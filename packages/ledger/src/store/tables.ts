@@ -139,13 +139,6 @@ export async function readEntry(q: SqlQueryable, seq: number): Promise<StoredEnt
   return rows[0] === undefined ? undefined : toEntry(rows[0]);
 }
 
-export async function countEntries(q: SqlQueryable): Promise<{ count: number; maxSeq: number }> {
-  const rows = await q.query(
-    'SELECT count(*) AS count, coalesce(max(seq), 0) AS max FROM ledger_entries',
-  );
-  return { count: toNumber(rows[0]?.count), maxSeq: toNumber(rows[0]?.max) };
-}
-
 /** The seq of the entry whose leaf closes a subtree: its last leaf, 1-based. */
 const closingSeq = (key: SubtreeKey): number => (key.index + 1) * 2 ** key.level;
 

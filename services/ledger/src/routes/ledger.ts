@@ -1,4 +1,4 @@
-import type { Service } from '@bulwark/kit';
+import { type Service, ValidationError } from '@bulwark/kit';
 import {
   consistencyProofJson,
   formatVerifierKey,
@@ -92,11 +92,16 @@ export function registerLedgerRoutes(service: Service, ledger: Ledger): void {
     { schema: { querystring: VerifyQuery } },
     async (request) => {
       const { mode = 'full', from, to } = request.query;
-      const report = await verifyOnce({
-        mode,
-        ...(from ? { from } : {}),
-        ...(to ? { to } : {}),
-      });
+      if (from !== undefined && to !== undefined && from > to) {
+        throw new ValidationError(`from ${from} is after to ${to}`);
+      }
+      const report = await mapped(() =>
+        verifyOnce({
+          mode,
+          ...(from ? { from } : {}),
+          ...(to ? { to } : {}),
+        }),
+      );
       if (!report.valid)
         service.logger.error(
           { firstBadSeq: report.firstBadSeq, reason: report.reason },
