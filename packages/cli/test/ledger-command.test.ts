@@ -72,6 +72,23 @@ describe('bulwark ledger', () => {
       ).code,
     ).toBe(2);
     expect((await bulwark(['ledger', 'verify'])).code).toBe(2);
+    const malformed = await bulwark(['ledger', 'verify', '--db', 'postgres://u:secret@[x/db']);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toMatch(/^bulwark: cannot open the ledger at postgres:\/\/\[x\/db: /);
+    expect(malformed.stderr).not.toMatch(/secret/);
+    const backwards = await bulwark([
+      'ledger',
+      'verify',
+      '--db',
+      join(work, 'x'),
+      '--mode',
+      'range',
+      '--from',
+      '5',
+      '--to',
+      '2',
+    ]);
+    expect(backwards).toMatchObject({ code: 2, stderr: 'bulwark: --from 5 is after --to 2\n' });
   });
 
   it('appends, proves and verifies a PGlite ledger offline', async () => {

@@ -68,9 +68,16 @@ export class JsonlFileAuditSink implements AuditSink {
   }
 
   #open(): Promise<FileHandle> {
-    this.#handle ??= mkdir(dirname(this.path), { recursive: true }).then(() =>
-      open(this.path, 'a', 0o600),
-    );
+    if (this.#handle === undefined) {
+      const opening = mkdir(dirname(this.path), { recursive: true }).then(() =>
+        open(this.path, 'a', 0o600),
+      );
+      this.#handle = opening;
+      // A failed open (say, a missing mount) is retried by the next write, not kept forever.
+      opening.catch(() => {
+        if (this.#handle === opening) this.#handle = undefined;
+      });
+    }
     return this.#handle;
   }
 }

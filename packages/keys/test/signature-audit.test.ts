@@ -1,5 +1,5 @@
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -129,5 +129,24 @@ describe('signature audit', () => {
     await good.record(record);
     await good.close();
     expect(readFileSync(join(dir, 'ok.jsonl'), 'utf8')).toBe(`${JSON.stringify(record)}\n`);
+  });
+
+  it('the same JSONL sink recovers once the cause of a failed open is gone', async () => {
+    const dir = tempDir();
+    const blocker = join(dir, 'audit');
+    writeFileSync(blocker, 'a file where the directory should be');
+    const sink = new JsonlFileAuditSink(join(blocker, 'keys.jsonl'));
+    const record: SignatureAuditRecord = {
+      keyId: 'k/v1',
+      algorithm: 'Ed25519',
+      purpose: 'p',
+      digest: sha256(bytes('x')),
+      time: new Date().toISOString(),
+    };
+    await expect(sink.record(record)).rejects.toThrow();
+    rmSync(blocker);
+    await sink.record(record);
+    await sink.close();
+    expect(readFileSync(join(blocker, 'keys.jsonl'), 'utf8')).toBe(`${JSON.stringify(record)}\n`);
   });
 });

@@ -50,11 +50,18 @@ export class DatabaseWitness implements Witness {
   }
 
   #schema(): Promise<void> {
-    this.#ready ??= this.#driver.transaction(async (tx) => {
-      // 'witness' in ASCII: concurrent first submitters create the table once.
-      await tx.query('SELECT pg_advisory_xact_lock(119105116110101115)');
-      await tx.exec(SCHEMA);
-    });
+    if (this.#ready === undefined) {
+      const setup = this.#driver.transaction(async (tx) => {
+        // 'witness' in ASCII: concurrent first submitters create the table once.
+        await tx.query('SELECT pg_advisory_xact_lock(119105116110101115)');
+        await tx.exec(SCHEMA);
+      });
+      this.#ready = setup;
+      // A failed setup (the database briefly down) is retried by the next call, not kept.
+      setup.catch(() => {
+        if (this.#ready === setup) this.#ready = undefined;
+      });
+    }
     return this.#ready;
   }
 

@@ -1,3 +1,4 @@
+import { KeysError, type PublicKeyEntry, PublicKeyring } from '@bulwark/keys';
 import { NoteError } from './errors.js';
 import { type NoteKey, parseVerifierKey, publicKeyFromPem } from './note.js';
 
@@ -10,17 +11,25 @@ import { type NoteKey, parseVerifierKey, publicKeyFromPem } from './note.js';
 export function parseTrustedKeys(text: string, origin: string): NoteKey[] {
   const trimmed = text.trim();
   if (trimmed.startsWith('{')) {
-    let doc: { format?: unknown; keys?: { algorithm?: unknown; publicKey?: unknown }[] };
+    let doc: unknown;
     try {
       doc = JSON.parse(trimmed);
     } catch {
       throw new NoteError('the key file is not valid JSON');
     }
-    if (doc.format !== 'bulwark-keyring/v1' || !Array.isArray(doc.keys))
-      throw new NoteError('the key file is not a bulwark-keyring/v1 document');
-    return doc.keys
-      .filter((k) => k.algorithm === 'Ed25519' && typeof k.publicKey === 'string')
-      .map((k) => ({ name: origin, publicKey: Buffer.from(k.publicKey as string, 'base64') }));
+    let entries: PublicKeyEntry[];
+    try {
+      entries = PublicKeyring.fromJSON(doc).entries();
+    } catch (error) {
+      if (error instanceof KeysError) throw new NoteError(`the key file: ${error.message}`);
+      throw error;
+    }
+    const keys = entries
+      .filter((k) => k.algorithm === 'Ed25519')
+      .map((k) => ({ name: origin, publicKey: k.publicKey }));
+    // An empty trust set would make every checkpoint look forged.
+    if (keys.length === 0) throw new NoteError('the key file holds no Ed25519 key');
+    return keys;
   }
   if (trimmed.includes('-----BEGIN')) {
     const blocks =

@@ -39,7 +39,7 @@ export function ledgerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Ledge
       ? { witnessDatabaseUrl: env.BULWARK_LEDGER_WITNESS_DATABASE_URL }
       : {}),
     signingKey: env.BULWARK_LEDGER_SIGNING_KEY || 'ledger-checkpoint',
-    checkpointIntervalMs: Number(env.BULWARK_LEDGER_CHECKPOINT_INTERVAL_MS ?? 60_000),
+    checkpointIntervalMs: Number(env.BULWARK_LEDGER_CHECKPOINT_INTERVAL_MS || 60_000),
     treeCache: ['1', 'true', 'on'].includes((env.BULWARK_LEDGER_TREE_CACHE ?? '').toLowerCase()),
   };
   if (!validate(config)) {

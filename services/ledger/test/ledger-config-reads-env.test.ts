@@ -34,6 +34,15 @@ describe('ledger service configuration', () => {
     });
   });
 
+  it('treats an empty checkpoint interval as unset, not as "never"', () => {
+    expect(
+      ledgerConfigFromEnv({ BULWARK_LEDGER_CHECKPOINT_INTERVAL_MS: '' }).checkpointIntervalMs,
+    ).toBe(60_000);
+    expect(
+      ledgerConfigFromEnv({ BULWARK_LEDGER_CHECKPOINT_INTERVAL_MS: '0' }).checkpointIntervalMs,
+    ).toBe(0);
+  });
+
   it('refuses a bad value with a ConfigError naming the field', () => {
     expect(() => ledgerConfigFromEnv({ DATABASE_URL: 'mysql://x' })).toThrow(ConfigError);
     expect(() => ledgerConfigFromEnv({ BULWARK_LEDGER_ORIGIN: 'has space' })).toThrow(/origin/);

@@ -53,10 +53,14 @@ const positiveInt = (text: string): number => {
 /** The target without credentials, for messages. */
 function describeTarget(target: string): string {
   if (!isPostgresUrl(target)) return target;
-  const url = new URL(target);
-  url.password = '';
-  url.username = '';
-  return url.toString();
+  try {
+    const url = new URL(target);
+    url.password = '';
+    url.username = '';
+    return url.toString();
+  } catch {
+    return target.replace(/\/\/[^@/]*@/, '//');
+  }
 }
 
 /** Opens an existing ledger database; anything unreachable or not a ledger is a usage error (exit 2). */
