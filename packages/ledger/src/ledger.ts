@@ -127,10 +127,6 @@ export class Ledger {
     return this.#trustedKeys;
   }
 
-  get witnesses(): readonly Witness[] {
-    return this.#witnesses;
-  }
-
   /** Appends one entry; resolves once it is durable. Rejects with InvalidEntryError for bad input. */
   append(input: EntryInput): Promise<AppendReceipt> {
     try {
@@ -303,10 +299,9 @@ export class Ledger {
         );
       }
     }
-    for (const witness of this.#witnesses) {
-      const latest = await witness.latest();
-      if (latest) previous.push(latest);
-    }
+    // Read once: the checkpoint lock is held, so what each witness holds cannot change.
+    const witnessed = await Promise.all(this.#witnesses.map((witness) => witness.latest()));
+    for (const latest of witnessed) if (latest) previous.push(latest);
     for (const last of previous) {
       if (last.size > head.size) {
         throw new InconsistentCheckpointError(
@@ -346,9 +341,8 @@ export class Ledger {
               signer,
             ),
           });
-    for (const witness of this.#witnesses) {
-      const latest = await witness.latest();
-      const proof = await proveConsistency(this.driver, latest?.size ?? 0, head.size);
+    for (const [i, witness] of this.#witnesses.entries()) {
+      const proof = await proveConsistency(this.driver, witnessed[i]?.size ?? 0, head.size);
       await witness.submit(row.note, proof.proof);
     }
     return toSigned(row);

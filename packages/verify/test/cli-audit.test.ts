@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +41,8 @@ describe('bulwark audit (command line)', () => {
       [CLEAN, '--fail-on', 'severe'],
       [CLEAN, '--baseline', 'nope.json'],
       [CLEAN, '--output', 'pdf=x'],
+      [CLEAN, '--as-of', '2026-02-30'],
+      [CLEAN, '--as-of', '2026-13-01'],
     ]) {
       const result = bulwark(args);
       expect(result.code, args.join(' ')).toBe(2);
@@ -49,6 +51,30 @@ describe('bulwark audit (command line)', () => {
     expect(bulwark(['no/such/file.yaml']).stderr).toBe(
       'bulwark: cannot read no/such/file.yaml: no such file or directory\n',
     );
+    expect(bulwark([CLEAN, '--as-of', '2026-02-30']).stderr).toContain(
+      "argument '2026-02-30' is invalid. expected a date YYYY-MM-DD",
+    );
+  });
+
+  it('exits 2 with a one-line cause for a dangling symlink in a walked directory', () => {
+    const dir = project({ 'pod.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n' });
+    symlinkSync(join(dir, 'missing.yaml'), join(dir, 'gone.yaml'));
+    const result = bulwark(['.'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('bulwark: cannot read gone.yaml: ENOENT\n');
+  });
+
+  it('exits 1 with --no-kustomize for a kustomization that does not parse or names a missing resource', () => {
+    for (const kustomization of ['resources: [pod.yaml\n', 'resources:\n  - missing.yaml\n']) {
+      const dir = project({ 'kustomization.yaml': kustomization });
+      const result = bulwark(['.', '--no-kustomize', '--format', 'json'], { cwd: dir });
+      expect(result.code, kustomization).toBe(1);
+      const report = JSON.parse(result.stdout);
+      expect(report.findings[0]).toMatchObject({
+        controlId: 'BW-INPUT-MALFORMED',
+        location: { file: 'kustomization.yaml' },
+      });
+    }
   });
 
   it('reports malformed YAML as a located finding, never a crash', () => {

@@ -45,7 +45,8 @@ describe('every control has a passing and a failing fixture in every format it a
       const hits = fail.findings.filter((f) => f.controlId === id);
       expect(hits, `${failPath} should fail ${id}`).toHaveLength(1);
       const line = expectedLine(readFileSync(join(FIXTURES, failPath), 'utf8'));
-      if (line !== undefined) expect(hits[0]?.location.line).toBe(line);
+      expect(line, `${failPath} needs a # expect or # expect-next marker`).toBeDefined();
+      expect(hits[0]?.location.line).toBe(line);
       expect(hits[0]?.location.file).toBe(failPath);
     },
   );

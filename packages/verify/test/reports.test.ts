@@ -4,6 +4,7 @@ import Ajv from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import {
+  BaselineError,
   gateFails,
   PLAIN,
   readBaseline,
@@ -105,5 +106,22 @@ describe('reports', () => {
       const worse = auditPaths(['controls/kubernetes/BW-HOST-NAMESPACES.fail.yaml'], { baseline });
       expect(worse.findings.map((f) => f.controlId)).toContain('BW-HOST-NAMESPACES');
     }
+  });
+
+  it('a baseline of valid JSON but the wrong shape is a BaselineError or skipped entries, never a TypeError', () => {
+    const dir = project({
+      'null.json': 'null',
+      'number.json': '42',
+      'null-finding.json': '{"findings":[null,{"fingerprint":"abc"}]}',
+      'null-run.json': '{"runs":[null,{"results":[null,{"partialFingerprints":null}]}]}',
+    });
+    for (const file of ['null.json', 'number.json']) {
+      expect(() => readBaseline(join(dir, file))).toThrow(BaselineError);
+      expect(() => readBaseline(join(dir, file))).toThrow(
+        /neither a bulwark JSON report nor a SARIF log/,
+      );
+    }
+    expect([...readBaseline(join(dir, 'null-finding.json'))]).toEqual(['abc']);
+    expect([...readBaseline(join(dir, 'null-run.json'))]).toEqual([]);
   });
 });

@@ -114,6 +114,22 @@ describe('waivers: owned, reasoned, time-boxed', () => {
     expect(only(forbidden, 'BW-HOST-NAMESPACES')[0]?.waiver).toBeUndefined();
   });
 
+  it('a waiver expiring on an impossible date (2026-02-30) is invalid and waives nothing', () => {
+    const report = auditProject({
+      'pod.yaml': POD,
+      '.bulwark/waivers.yaml': waiversFile(`  - control: BW-HOST-NAMESPACES
+    target: Pod/ops/tool
+    owner: sre
+    reason: migration
+    expires: 2026-02-30
+`),
+    });
+    expect(only(report, 'BW-WAIVER-INVALID')[0]?.message).toContain(
+      'expiry 2026-02-30 is not a YYYY-MM-DD date',
+    );
+    expect(only(report, 'BW-HOST-NAMESPACES')[0]?.waiver).toBeUndefined();
+  });
+
   it('a waiver for a control that does not exist is invalid', () => {
     const report = auditProject({
       'pod.yaml': POD,

@@ -5,8 +5,10 @@ import {
   audit,
   BaselineError,
   gateFails,
-  isSeverity,
+  isIsoDate,
   KustomizeError,
+  type Palette,
+  PLAIN,
   PROFILES,
   type Profile,
   readBaseline,
@@ -60,7 +62,7 @@ function parseDays(value: string): number {
 }
 
 function parseDate(value: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) {
+  if (!isIsoDate(value)) {
     throw new InvalidArgumentError('expected a date YYYY-MM-DD');
   }
   return value;
@@ -77,9 +79,8 @@ function render(
   format: ReportFormat,
   failOn: Severity,
   failed: boolean,
-  color: boolean,
+  palette: Palette,
 ): string {
-  const terminal = createTerminal();
   switch (format) {
     case 'json':
       return renderJson(report, failed);
@@ -88,19 +89,9 @@ function render(
     case 'junit':
       return renderJunit(report, failOn);
     default:
-      return renderConsole(report, color ? terminal.color : plainPalette, failed);
+      return renderConsole(report, palette, failed);
   }
 }
-
-const identity = (text: string) => text;
-const plainPalette = {
-  red: identity,
-  yellow: identity,
-  green: identity,
-  cyan: identity,
-  dim: identity,
-  bold: identity,
-};
 
 export function registerAudit(program: Command, setExitCode: SetExitCode): void {
   program
@@ -166,7 +157,6 @@ export function registerAudit(program: Command, setExitCode: SetExitCode): void 
         '\nExit codes: 0 no unwaived finding at or above --fail-on, 1 findings, 2 bad usage or unreadable input.',
     )
     .action(async (paths: string[], flags: AuditFlags) => {
-      if (!isSeverity(flags.failOn)) throw new UsageError(`unknown severity ${flags.failOn}`);
       let report: AuditReport;
       try {
         const baseline = flags.baseline ? readBaseline(resolve(flags.baseline)) : undefined;
@@ -200,14 +190,15 @@ export function registerAudit(program: Command, setExitCode: SetExitCode): void 
       const failed = gateFails(report, flags.failOn);
       for (const output of flags.output) {
         try {
-          writeFileSync(output.file, render(report, output.format, flags.failOn, failed, false));
+          writeFileSync(output.file, render(report, output.format, flags.failOn, failed, PLAIN));
         } catch (error) {
           throw new UsageError(
             `cannot write ${output.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
           );
         }
       }
-      process.stdout.write(render(report, flags.format, flags.failOn, failed, true));
+      const palette = createTerminal().color;
+      process.stdout.write(render(report, flags.format, flags.failOn, failed, palette));
       setExitCode(failed ? EXIT.checksFailed : EXIT.ok);
     });
 }

@@ -4,6 +4,7 @@ import {
   type KeyProviderConfig,
   KeysError,
   type KeyVersionInfo,
+  keyringOf,
   MemoryAuditSink,
   openKeyProvider,
   PublicKeyring,
@@ -158,7 +159,7 @@ async function run(
 }
 
 async function writeKeyring(provider: KeyProvider, path: string | undefined) {
-  if (path) await saveKeyring(path, new PublicKeyring(await provider.list()));
+  if (path) await saveKeyring(path, await keyringOf(provider));
 }
 
 function printVersions(versions: KeyVersionInfo[], flags: ProviderFlags, headline?: string) {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ENDPOINTS, HEADERS } from '@bulwark/kit/contract';
 import { type Answer, type Exchange, type HttpProbeClient, isUnreachable } from './http.js';
-import { summarize } from './latency.js';
+import { roundMs, summarize } from './latency.js';
 import { parsePrometheusText } from './prometheus-text.js';
 import type { CheckId, CheckResult, Measurements } from './report.js';
 
@@ -148,7 +148,7 @@ export async function runMetricsCheck(ctx: CheckContext): Promise<CheckResult> {
     result('metrics', false, `${ENDPOINTS.metrics}: ${detail}`, measurements);
   if (exchange.kind === 'failure') return fail(exchange.message);
   const measured = {
-    ms: Math.round(exchange.ms * 100) / 100,
+    ms: roundMs(exchange.ms),
     bytes: Buffer.byteLength(exchange.body),
   };
   if (exchange.status !== 200)
@@ -246,7 +246,7 @@ export async function runReachableCheck(
   }
   return {
     result: result('reachable', true, `HTTP ${exchange.status} from ${ENDPOINTS.live}`, {
-      ms: Math.round(exchange.ms * 100) / 100,
+      ms: roundMs(exchange.ms),
       status: exchange.status,
     }),
     unreachable: false,

@@ -14,15 +14,16 @@ export function summarize(durationsMs: readonly number[]): LatencySummary | unde
   if (durationsMs.length === 0) return undefined;
   const sorted = [...durationsMs].sort((a, b) => a - b);
   const rank = (p: number) =>
-    round(sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] as number);
+    roundMs(sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] as number);
   return {
     samples: sorted.length,
     p50Ms: rank(0.5),
     p95Ms: rank(0.95),
-    maxMs: round(sorted[sorted.length - 1] as number),
+    maxMs: roundMs(sorted[sorted.length - 1] as number),
   };
 }
 
-function round(ms: number): number {
+/** Milliseconds rounded to 0.01, as every latency figure is reported. */
+export function roundMs(ms: number): number {
   return Math.round(ms * 100) / 100;
 }

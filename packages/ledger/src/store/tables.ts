@@ -187,18 +187,8 @@ export async function insertCheckpoint(
 }
 
 /** Checkpoints in the order they were stored. */
-export async function listCheckpoints(
-  q: SqlQueryable,
-  limit = 10_000,
-  beforeId?: number,
-): Promise<CheckpointRow[]> {
-  const rows =
-    beforeId === undefined
-      ? await q.query('SELECT * FROM ledger_checkpoints ORDER BY id DESC LIMIT $1', [limit])
-      : await q.query('SELECT * FROM ledger_checkpoints WHERE id < $2 ORDER BY id DESC LIMIT $1', [
-          limit,
-          beforeId,
-        ]);
+export async function listCheckpoints(q: SqlQueryable, limit = 10_000): Promise<CheckpointRow[]> {
+  const rows = await q.query('SELECT * FROM ledger_checkpoints ORDER BY id DESC LIMIT $1', [limit]);
   return rows.map(toCheckpoint).reverse();
 }
 

@@ -19,23 +19,28 @@ export function readBaseline(path: string): Set<string> {
     );
   }
   const fingerprints = new Set<string>();
-  const root = parsed as { findings?: unknown; runs?: unknown };
+  // Valid JSON of the wrong shape (null, null entries) is skipped entry by entry, never dereferenced.
+  const root = isRecord(parsed) ? parsed : {};
   if (Array.isArray(root.findings)) {
-    for (const finding of root.findings as Array<{ fingerprint?: unknown }>) {
+    for (const finding of root.findings.filter(isRecord)) {
       if (typeof finding.fingerprint === 'string') fingerprints.add(finding.fingerprint);
     }
     return fingerprints;
   }
   if (Array.isArray(root.runs)) {
-    for (const run of root.runs as Array<{
-      results?: Array<{ partialFingerprints?: Record<string, unknown> }>;
-    }>) {
-      for (const result of run.results ?? []) {
-        const value = result.partialFingerprints?.['bulwarkFinding/v1'];
+    for (const run of root.runs.filter(isRecord)) {
+      const results = Array.isArray(run.results) ? run.results.filter(isRecord) : [];
+      for (const result of results) {
+        const partial = isRecord(result.partialFingerprints) ? result.partialFingerprints : {};
+        const value = partial['bulwarkFinding/v1'];
         if (typeof value === 'string') fingerprints.add(value);
       }
     }
     return fingerprints;
   }
   throw new BaselineError(`baseline ${path} is neither a bulwark JSON report nor a SARIF log`);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -21,7 +21,7 @@ import {
   hasRemoteResources,
   KustomizeError,
   kustomizationFile,
-  kustomizationResources,
+  kustomizationSources,
   renderKustomization,
 } from './kubernetes/kustomize.js';
 import { type KubeObject, kubeObjects, looksLikeKubernetes } from './kubernetes/objects.js';
@@ -127,11 +127,14 @@ export function audit(options: AuditOptions): AuditReport {
   };
 }
 
+/** Whether one finding blocks the gate: unwaived and at or above the threshold. */
+export function blocksGate(finding: Finding, failOn: Severity): boolean {
+  return !finding.waiver && severityRank(finding.severity) >= severityRank(failOn);
+}
+
 /** Whether the report fails the gate: an unwaived finding at or above the threshold. */
 export function gateFails(report: AuditReport, failOn: Severity): boolean {
-  return report.findings.some(
-    (finding) => !finding.waiver && severityRank(finding.severity) >= severityRank(failOn),
-  );
+  return report.findings.some((finding) => blocksGate(finding, failOn));
 }
 
 export function fingerprintOf(controlId: string, file: string, resource: string): string {
@@ -364,6 +367,16 @@ class AuditRun {
     const fallback: Location = { file, line: 1, column: 1 };
     let objects: KubeObject[];
     const remote = hasRemoteResources(directory);
+    const sources = kustomizationSources(directory, this.display);
+    // Each resource file is read once, for both its objects and its inline waivers.
+    const texts = new Map<string, string>();
+    const textOf = (path: string): string => {
+      const known = texts.get(path);
+      if (known !== undefined) return known;
+      const text = readFileSync(path, 'utf8');
+      texts.set(path, text);
+      return text;
+    };
     if (remote) {
       this.notes.push(
         `${file} names remote resources: not rendered (no network calls); its local resources are audited as written`,
@@ -382,22 +395,20 @@ class AuditRun {
       const renderedObjects = parseYamlStream(rendered, `${file} (rendered)`).flatMap((doc) =>
         looksLikeKubernetes(doc.value) ? kubeObjects(doc.value, file, fallback, 'default') : [],
       );
-      objects = attachSources(
-        renderedObjects,
-        kustomizationResources(directory),
-        this.display,
-        fallback,
-      );
+      objects = attachSources(renderedObjects, sources.files, this.display, fallback);
     } else {
       if (!remote) {
         this.notes.push(
           `kubectl not used: ${file} audited from its resources with its namespace, name and image transformers, without patches or nested bases' transformers`,
         );
       }
+      // What kubectl would refuse to render (a kustomization that does not parse, a resource that
+      // is not there) is malformed input here too, not a silent pass.
+      if (sources.problems.length > 0) this.malformed(file, sources.problems);
       const local: KubeObject[] = [];
-      for (const path of kustomizationResources(directory)) {
+      for (const path of sources.files) {
         const display = this.display(path);
-        for (const doc of parseYamlStream(readFileSync(path, 'utf8'), display)) {
+        for (const doc of parseYamlStream(textOf(path), display)) {
           if (doc.errors.length > 0) this.malformed(display, doc.errors);
           else if (looksLikeKubernetes(doc.value)) {
             local.push(
@@ -414,9 +425,9 @@ class AuditRun {
       objects = applyBasicTransformers(directory, local);
     }
     for (const object of objects) this.annotationWaivers(object);
-    for (const path of kustomizationResources(directory)) {
+    for (const path of sources.files) {
       const display = this.display(path);
-      const text = readFileSync(path, 'utf8');
+      const text = textOf(path);
       const spans: ResourceSpan[] = [];
       for (const doc of parseYamlStream(text, display)) {
         for (const object of objects) {

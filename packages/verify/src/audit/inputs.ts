@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
-import { kustomizationFile } from './kubernetes/kustomize.js';
+import { kustomizationFile, kustomizationResources } from './kubernetes/kustomize.js';
 
 /** One thing to audit, classified by name first and by content where the name says nothing. */
 export type AuditInput =
@@ -74,7 +74,14 @@ export function collectInputs(paths: readonly string[], cwd: string): AuditInput
       inputs.push({ kind: dockerfile ? 'dockerfile' : 'yaml', path, text });
     }
   }
-  return inputs;
+  // A manifest a kustomization names (say manifests/deploy.yaml) is audited through that
+  // kustomization, not a second time on its own.
+  const kustomized = new Set(
+    inputs.flatMap((input) =>
+      input.kind === 'kustomize' ? kustomizationResources(input.path) : [],
+    ),
+  );
+  return inputs.filter((input) => input.kind !== 'yaml' || !kustomized.has(input.path));
 }
 
 function walk(
@@ -82,9 +89,8 @@ function walk(
   inputs: AuditInput[],
   display: (absolute: string) => string,
 ): void {
-  if (kustomizationFile(directory)) {
-    inputs.push({ kind: 'kustomize', path: directory });
-  }
+  const kustomized = kustomizationFile(directory) !== undefined;
+  if (kustomized) inputs.push({ kind: 'kustomize', path: directory });
   let entries: string[];
   try {
     entries = readdirSync(directory).sort();
@@ -93,10 +99,17 @@ function walk(
       `cannot read ${display(directory)}: ${(error as NodeJS.ErrnoException).code}`,
     );
   }
-  const kustomized = kustomizationFile(directory) !== undefined;
   for (const name of entries) {
     const path = join(directory, name);
-    const stat = statSync(path);
+    let stat: ReturnType<typeof statSync>;
+    try {
+      stat = statSync(path);
+    } catch (error) {
+      // A dangling symlink or a symlink loop is unreadable input, like any file that cannot be read.
+      throw new UnreadableInputError(
+        `cannot read ${display(path)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
+    }
     if (stat.isDirectory()) {
       if (!SKIPPED_DIRECTORIES.has(name)) walk(path, inputs, display);
       continue;

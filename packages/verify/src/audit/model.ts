@@ -15,6 +15,13 @@ export function isSeverity(value: string): value is Severity {
   return (SEVERITIES as readonly string[]).includes(value);
 }
 
+/** A real calendar date written YYYY-MM-DD: 2026-02-30 has the shape but is not a date. */
+export function isIsoDate(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
+}
+
 export const PROFILES = ['security', 'operability', 'all'] as const;
 export type Profile = (typeof PROFILES)[number];
 

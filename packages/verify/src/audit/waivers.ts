@@ -1,6 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { controlById } from './catalogue.js';
-import type { AppliedWaiver, Finding, Location, RawFinding } from './model.js';
+import {
+  type AppliedWaiver,
+  type Finding,
+  isIsoDate,
+  type Location,
+  type RawFinding,
+} from './model.js';
 import { isObject, locate, metaOf, parseYamlStream } from './yaml-tree.js';
 
 /**
@@ -38,7 +44,6 @@ export const DEFAULT_POLICY: WaiverPolicy = {
 
 export const WAIVER_ANNOTATION = 'bulwark.dev/waive';
 const INLINE_MARKER = /(?:^|\s)#\s*bulwark-waive\s+(.*)$/;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export interface WaiversFile {
   readonly waivers: Waiver[];
@@ -245,10 +250,7 @@ export function applyWaivers(
     const problems = missing.length > 0 ? [`missing ${missing.join(', ')}`] : [];
     if (waiver.control && !controlById(waiver.control))
       problems.push(`unknown control ${waiver.control}`);
-    if (
-      waiver.expires &&
-      (!DATE.test(waiver.expires) || Number.isNaN(Date.parse(waiver.expires)))
-    ) {
+    if (waiver.expires && !isIsoDate(waiver.expires)) {
       problems.push(`expiry ${waiver.expires} is not a YYYY-MM-DD date`);
     }
     if (problems.length > 0) {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import type { Location } from '../model.js';
-import { isObject, parseYamlStream } from '../yaml-tree.js';
+import { isObject, locate, metaOf, parseYamlStream } from '../yaml-tree.js';
 import { type KubeObject, kubeObjects, looksLikeKubernetes } from './objects.js';
 
 const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
@@ -64,21 +64,75 @@ export function hasRemoteResources(directory: string, seen = new Set<string>()):
   });
 }
 
-/** The resource files a kustomization names, following directory resources (bases) recursively. */
-export function kustomizationResources(directory: string, seen = new Set<string>()): string[] {
+/** A kustomization file that does not parse, or an entry naming a local path that does not exist. */
+export interface KustomizationProblem {
+  readonly message: string;
+  readonly location: Location;
+}
+
+export interface KustomizationSources {
+  /** The resource files it names, following directory resources (bases) recursively. */
+  readonly files: string[];
+  /** Located problems; kubectl would refuse to render such a kustomization. */
+  readonly problems: KustomizationProblem[];
+}
+
+/**
+ * Reads a kustomization and the bases it names. Locations use `displayPath`, so problems can be
+ * reported as findings where kubectl is not there to refuse the kustomization.
+ */
+export function kustomizationSources(
+  directory: string,
+  displayPath: (absolute: string) => string = (absolute) => absolute,
+  seen = new Set<string>(),
+): KustomizationSources {
   const file = kustomizationFile(directory);
-  if (!file || seen.has(directory)) return [];
+  if (!file || seen.has(directory)) return { files: [], problems: [] };
   seen.add(directory);
-  const [doc] = parseYamlStream(readFileSync(file, 'utf8'), file);
+  const display = displayPath(file);
+  const start: Location = { file: display, line: 1, column: 1 };
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    return {
+      files: [],
+      problems: [{ message: `cannot read ${display}: ${code}`, location: start }],
+    };
+  }
+  const [doc] = parseYamlStream(text, display);
+  if (doc && doc.errors.length > 0) return { files: [], problems: [...doc.errors] };
   const value = doc && isObject(doc.value) ? doc.value : {};
-  const entries = [value.resources, value.bases, value.components]
-    .flatMap((list) => (Array.isArray(list) ? list.map(String) : []))
-    .filter((entry) => !REMOTE.test(entry));
-  return entries.flatMap((entry) => {
-    const path = resolve(directory, entry);
-    if (!existsSync(path)) return [];
-    return statSync(path).isDirectory() ? kustomizationResources(path, seen) : [path];
-  });
+  const files: string[] = [];
+  const problems: KustomizationProblem[] = [];
+  for (const key of ['resources', 'bases', 'components']) {
+    const list = value[key];
+    if (!Array.isArray(list)) continue;
+    list.forEach((item, index) => {
+      const entry = String(item);
+      if (REMOTE.test(entry)) return;
+      const path = resolve(directory, entry);
+      if (!existsSync(path)) {
+        problems.push({
+          message: `${key} entry ${entry} does not exist`,
+          location: metaOf(list)?.keys.get(index) ?? locate(value, [key], start),
+        });
+      } else if (statSync(path).isDirectory()) {
+        const nested = kustomizationSources(path, displayPath, seen);
+        files.push(...nested.files);
+        problems.push(...nested.problems);
+      } else {
+        files.push(path);
+      }
+    });
+  }
+  return { files, problems };
+}
+
+/** The resource files a kustomization names, following directory resources (bases) recursively. */
+export function kustomizationResources(directory: string): string[] {
+  return kustomizationSources(directory).files;
 }
 
 /**

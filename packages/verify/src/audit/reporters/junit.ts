@@ -1,6 +1,6 @@
 import { CONTROLS } from '../catalogue.js';
-import type { AuditReport } from '../engine.js';
-import { type Severity, severityRank } from '../model.js';
+import { type AuditReport, blocksGate } from '../engine.js';
+import type { Severity } from '../model.js';
 
 function xml(text: string): string {
   return text
@@ -30,13 +30,13 @@ export function renderJunit(report: AuditReport, failOn: Severity): string {
       if (finding.waiver) {
         return `${head}\n      <skipped message="${xml(`waived by ${finding.waiver.owner} until ${finding.waiver.expires}: ${finding.waiver.reason}`)}"/>\n    </testcase>`;
       }
-      if (severityRank(finding.severity) >= severityRank(failOn)) {
+      if (blocksGate(finding, failOn)) {
         return `${head}\n      <failure type="${finding.severity}" message="${xml(finding.message)}">${xml(`${where} ${finding.message}\nFix: ${control.fix}`)}</failure>\n    </testcase>`;
       }
       return `${head}\n      <system-out>${xml(`${finding.severity} (below --fail-on ${failOn}): ${where} ${finding.message}`)}</system-out>\n    </testcase>`;
     });
-    const suiteFailures = cases.filter((c) => c.includes('<failure')).length;
-    const skipped = cases.filter((c) => c.includes('<skipped')).length;
+    const suiteFailures = findings.filter((finding) => blocksGate(finding, failOn)).length;
+    const skipped = findings.filter((finding) => finding.waiver).length;
     tests += cases.length;
     failures += suiteFailures;
     suites.push(
