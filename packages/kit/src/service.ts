@@ -15,6 +15,7 @@ import {
   tracedServerFactory,
 } from './http/traced-server.js';
 import type { ShutdownPhase } from './lifecycle/shutdown.js';
+import { AccessLog } from './logging/access-log.js';
 import { HttpServerMetrics } from './metrics/service-metrics.js';
 import { Runtime, type RuntimeOptions } from './runtime.js';
 
@@ -33,6 +34,7 @@ export class Service extends Runtime {
   readonly http: HttpClient;
   readonly httpMetrics: HttpServerMetrics;
   readonly #accessLevel: 'info' | 'debug' | 'off';
+  readonly #accessLog: AccessLog;
 
   constructor(options: ServiceOptions) {
     super(options);
@@ -58,13 +60,16 @@ export class Service extends Runtime {
     this.resources.add('http-client', () => this.http.close());
 
     this.#accessLevel = logging.accessLog;
+    this.#accessLog = new AccessLog(this.logger);
     // The one per-request hook: it runs after routing, so it knows the route template.
     this.app.addHook('onRequest', (request, reply, done) => {
-      const probe =
-        (request.routeOptions.config as { bulwarkProbe?: boolean } | undefined)?.bulwarkProbe ===
-        true;
-      const route = request.is404 ? UNMATCHED_ROUTE : (request.routeOptions.url ?? UNMATCHED_ROUTE);
-      const headers = routeMatched(request.raw, route, probe);
+      // routeOptions is a getter that builds a dozen-field object on every read: read it once.
+      const { config, url } = request.routeOptions as {
+        config?: { bulwarkProbe?: boolean };
+        url?: string;
+      };
+      const route = request.is404 ? UNMATCHED_ROUTE : (url ?? UNMATCHED_ROUTE);
+      const headers = routeMatched(request.raw, route, config?.bulwarkProbe === true);
       if (headers) {
         reply.header(HEADERS.requestId, headers.requestId);
         reply.header(HEADERS.traceresponse, headers.traceresponse);
@@ -93,17 +98,15 @@ export class Service extends Runtime {
       return;
     }
     if (this.#accessLevel === 'off') return;
-    const level = outcome.probe ? 'debug' : this.#accessLevel;
-    if (!this.logger.isLevelEnabled(level)) return;
-    this.logger[level](
-      {
-        method: outcome.method,
-        route: outcome.route,
-        status: outcome.statusCode,
-        duration_ms: Math.round(outcome.seconds * 100_000) / 100,
-      },
-      'request completed',
-    );
+    this.#accessLog.write(outcome.probe ? 'debug' : this.#accessLevel, {
+      method: outcome.method,
+      route: outcome.route,
+      status: outcome.statusCode,
+      seconds: outcome.seconds,
+      requestId: outcome.requestId,
+      traceId: outcome.traceId,
+      spanId: outcome.spanId,
+    });
   }
 
   get server(): Server {

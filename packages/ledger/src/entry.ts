@@ -86,6 +86,14 @@ export function payloadHashOf(canonicalPayload: string): Hash {
   return sha256Of(buf.subarray(0, end));
 }
 
+/** payloadHashOf over the payload's UTF-8 bytes `data[start, end)`, as a page reader holds them. */
+export function payloadHashOfBytes(data: Uint8Array, start: number, end: number): Hash {
+  const buf = scratchOf(PAYLOAD_DOMAIN.length + end - start);
+  PAYLOAD_DOMAIN.copy(buf, 0);
+  buf.set(data.subarray(start, end), PAYLOAD_DOMAIN.length);
+  return sha256Of(buf.subarray(0, PAYLOAD_DOMAIN.length + end - start));
+}
+
 export function prepareEntry(input: EntryInput): PreparedEntry {
   if (input === null || typeof input !== 'object')
     throw new InvalidEntryError('an entry must be an object');
@@ -137,6 +145,37 @@ export function entryHashOf(fields: {
   out.set(fields.prevHash, at);
   at += HASH_BYTES;
   return sha256Of(out.subarray(0, at));
+}
+
+/**
+ * entryHashOf over fields already in UTF-8 and bytes: `bounds` holds [start, end) pairs into
+ * `data` for stream, kind, actor, then (after the payload's pair, unused here) payload hash and
+ * prev hash, from index `at` (the page layout of store/entry-page.ts). Byte-identical input to
+ * entryHashOf, without decoding or re-encoding text.
+ */
+export function entryHashOfBytes(
+  seq: number,
+  timeMs: number,
+  data: Buffer,
+  bounds: Int32Array,
+  at: number,
+): Hash {
+  // stream, kind and actor are fields 0-2, payload hash and prev hash fields 4-5 (pairs of bounds,
+  // laid out in order, so each span bounds the bytes of its fields).
+  const names = (bounds[at + 5] as number) - (bounds[at] as number);
+  const hashes = (bounds[at + 11] as number) - (bounds[at + 8] as number);
+  const out = scratchOf(ENTRY_DOMAIN.length + 16 + 12 + names + hashes);
+  let w = ENTRY_DOMAIN.copy(out, 0);
+  w = writeUint64(out, seq, w);
+  w = writeUint64(out, timeMs, w);
+  for (let f = at; f < at + 6; f += 2) {
+    const start = bounds[f] as number;
+    const end = bounds[f + 1] as number;
+    out.writeUInt32BE(end - start, w);
+    w += 4 + data.copy(out, w + 4, start, end);
+  }
+  for (let f = at + 8; f < at + 12; f += 2) w += data.copy(out, w, bounds[f], bounds[f + 1]);
+  return sha256Of(out.subarray(0, w));
 }
 
 /** Big-endian u64 of a safe integer, without BigInt. */

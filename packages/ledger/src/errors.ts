@@ -63,3 +63,10 @@ export class DataDirectoryInUseError extends LedgerError {
     super('LEDGER_DATA_DIRECTORY_IN_USE', message);
   }
 }
+
+/** The database sent a binary COPY stream the entry reader cannot parse (not the ledger's columns). */
+export class CopyFormatError extends LedgerError {
+  constructor(message: string) {
+    super('LEDGER_BAD_COPY_STREAM', message);
+  }
+}

@@ -11,6 +11,7 @@ export {
   prepareEntry,
 } from './entry.js';
 export {
+  CopyFormatError,
   DataDirectoryInUseError,
   InconsistentCheckpointError,
   InvalidEntryError,
@@ -66,6 +67,8 @@ export {
   proveInclusion,
 } from './proofs.js';
 export type { SqlDriver, SqlQueryable } from './store/driver.js';
+export { BYTE_FIELDS, type EntryPage, FIELD } from './store/entry-page.js';
+export { entryPages } from './store/entry-page-reader.js';
 export { isPostgresUrl, openDriver } from './store/open.js';
 export { PgliteDriver } from './store/pglite.js';
 export { PostgresDriver, type PostgresDriverOptions } from './store/postgres.js';

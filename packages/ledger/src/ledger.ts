@@ -17,7 +17,7 @@ import {
   proveConsistency,
   proveInclusion,
 } from './proofs.js';
-import type { SqlDriver } from './store/driver.js';
+import type { SqlDriver, SqlQueryable } from './store/driver.js';
 import { migrate } from './store/schema.js';
 import {
   type CheckpointRow,
@@ -30,7 +30,7 @@ import {
   readHead,
   type StoredEntry,
 } from './store/tables.js';
-import { SubtreeCache } from './subtree-cache.js';
+import { SubtreeCache, type SubtreeSource } from './subtree-cache.js';
 import { type VerifyOptions, type VerifyReport, verifyLedger } from './verify.js';
 import type { Witness } from './witness.js';
 
@@ -103,6 +103,8 @@ export class Ledger {
   /** The largest tree size seen committed: sizes only grow, so proofs up to it skip a head read. */
   #knownSize = 0;
   readonly #cache: SubtreeCache | undefined;
+  #cacheLoaded = false;
+  #cacheLoading: Promise<void> | undefined;
 
   private constructor(driver: SqlDriver, options: LedgerOptions) {
     this.driver = driver;
@@ -205,11 +207,12 @@ export class Ledger {
           lastHash: prevHash,
           frontier: [...tree.frontier],
         });
-        return rows.map((r) => ({ seq: r.seq, entryHash: r.entryHash, timeMs: r.timeMs }));
+        return rows;
       })
-      .then((receipts) => {
-        this.#knownSize = Math.max(this.#knownSize, receipts[receipts.length - 1]?.seq ?? 0);
-        return receipts;
+      .then((rows) => {
+        this.#knownSize = Math.max(this.#knownSize, rows[rows.length - 1]?.seq ?? 0);
+        this.#cache?.extend(rows);
+        return rows.map((r) => ({ seq: r.seq, entryHash: r.entryHash, timeMs: r.timeMs }));
       });
   }
 
@@ -235,18 +238,43 @@ export class Ledger {
   async inclusionProof(seq: number, treeSize?: number): Promise<InclusionProof> {
     const size = treeSize ?? (await readHead(this.driver, false)).size;
     if (treeSize !== undefined) await this.#ensureSize(treeSize);
-    return proveInclusion(this.#cache?.source ?? this.driver, seq, size);
+    return proveInclusion(this.#proofSource(size), seq, size);
   }
 
   async consistencyProof(size1: number, size2?: number): Promise<ConsistencyProof> {
     const to = size2 ?? (await readHead(this.driver, false)).size;
     if (size2 !== undefined) await this.#ensureSize(size2);
-    return proveConsistency(this.#cache?.source ?? this.driver, size1, to);
+    return proveConsistency(this.#proofSource(to), size1, to);
+  }
+
+  /**
+   * The tree cache once it is loaded (it then follows appends, its own at once and other
+   * processes' with one read), or already holds `size`; the store otherwise, so proofs asked for
+   * while the cache loads are answered at once instead of waiting for it. The first proof starts
+   * the load if nobody has.
+   */
+  #proofSource(size: number): SqlQueryable | SubtreeSource {
+    const cache = this.#cache;
+    if (!cache || this.#closed) return this.driver;
+    if (this.#cacheLoaded || cache.size >= size) return cache.source;
+    // A failed load (the store was unreachable) is retried by the next proof.
+    this.warmTreeCache().catch(() => undefined);
+    return this.driver;
   }
 
   /** Loads the in-memory subtree cache up to the current head (no-op without cacheTree). */
-  async warmTreeCache(): Promise<void> {
-    if (this.#cache) await this.#cache.ensure((await this.head()).size);
+  warmTreeCache(): Promise<void> {
+    const cache = this.#cache;
+    if (!cache || this.#cacheLoaded) return Promise.resolve();
+    this.#cacheLoading ??= this.head()
+      .then((head) => cache.ensure(head.size))
+      .then(() => {
+        this.#cacheLoaded = true;
+      })
+      .finally(() => {
+        this.#cacheLoading = undefined;
+      });
+    return this.#cacheLoading;
   }
 
   async #ensureSize(size: number): Promise<void> {
@@ -362,6 +390,7 @@ export class Ledger {
     this.#closed = true;
     while (this.#writing) await this.#writing;
     await this.#checkpointing?.catch(() => {});
+    await this.#cacheLoading?.catch(() => {});
     await this.driver.close();
   }
 }

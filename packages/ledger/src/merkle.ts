@@ -23,6 +23,12 @@ export function leafHash(data: Uint8Array): Hash {
   return sha256Of(leafInput);
 }
 
+/** leafHash of the 32 bytes at `data[start, start + 32)` (the caller has checked they are there). */
+export function leafHashOfBytes(data: Uint8Array, start: number): Hash {
+  leafInput.set(data.subarray(start, start + HASH_BYTES), 1);
+  return sha256Of(leafInput);
+}
+
 /** SHA-256(0x01 ‖ left ‖ right). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Hash {
   if (left.length !== HASH_BYTES || right.length !== HASH_BYTES) {

@@ -1,7 +1,8 @@
 import { HASH_BYTES, type Hash } from './hash.js';
 import { leafHash, type SubtreeKey } from './merkle.js';
 import type { SqlQueryable } from './store/driver.js';
-import { toBytes, toNumber } from './store/driver.js';
+import { BYTE_FIELDS, FIELD } from './store/entry-page.js';
+import { entryPages } from './store/entry-page-reader.js';
 import { readSubtrees, splitHashes } from './store/tables.js';
 
 /** Where proofs get complete subtree hashes from. */
@@ -46,6 +47,24 @@ export class SubtreeCache {
     this.#counts[level] = count + 1;
   }
 
+  /**
+   * Adds entries this process just committed, so the cache follows its own appends without
+   * reading them back. Entries that do not continue the cache are ignored: another process
+   * appended in between, and `ensure` will read those from the store.
+   */
+  extend(entries: readonly { seq: number; entryHash: Uint8Array; treeNodes: Uint8Array }[]): void {
+    if (this.#catchingUp !== undefined || entries[0]?.seq !== this.#size + 1) return;
+    for (const entry of entries) this.#add(entry.entryHash, entry.treeNodes);
+  }
+
+  #add(entryHash: Uint8Array, treeNodes: Uint8Array): void {
+    this.#push(0, leafHash(entryHash));
+    splitHashes(treeNodes).forEach((hash, i) => {
+      this.#push(i + 1, hash);
+    });
+    this.#size += 1;
+  }
+
   /** Reads entries past the cached size until at least `size` leaves are cached. */
   async ensure(size: number): Promise<void> {
     while (this.#size < size) {
@@ -57,22 +76,22 @@ export class SubtreeCache {
   }
 
   async #catchUp(size: number): Promise<void> {
-    while (this.#size < size) {
-      const rows = await this.#q.query(
-        'SELECT seq, entry_hash, tree_nodes FROM ledger_entries WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT 10000',
-        [this.#size, size],
-      );
-      if (rows.length === 0) throw new RangeError(`the store has no entry ${this.#size + 1}`);
-      for (const row of rows) {
-        if (toNumber(row.seq) !== this.#size + 1)
+    // The verifier's page stream: binary COPY on PostgreSQL, several pages in flight.
+    for await (const page of entryPages(this.#q, this.#size + 1, size, 10_000)) {
+      const { data, bounds } = page;
+      for (let r = 0; r < page.count; r++) {
+        if (page.seq[r] !== this.#size + 1)
           throw new RangeError(`entry ${this.#size + 1} is missing from the store`);
-        this.#push(0, leafHash(toBytes(row.entry_hash)));
-        splitHashes(toBytes(row.tree_nodes)).forEach((hash, i) => {
-          this.#push(i + 1, hash);
-        });
-        this.#size += 1;
+        const at = r * BYTE_FIELDS * 2;
+        const hash = at + FIELD.entryHash * 2;
+        const nodes = at + FIELD.treeNodes * 2;
+        this.#add(
+          data.subarray(bounds[hash], bounds[hash + 1]),
+          data.subarray(bounds[nodes], bounds[nodes + 1]),
+        );
       }
     }
+    if (this.#size < size) throw new RangeError(`the store has no entry ${this.#size + 1}`);
   }
 
   readonly source: SubtreeSource = async (keys) => {

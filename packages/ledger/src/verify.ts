@@ -5,21 +5,17 @@
  * different log than the chain), and compares tree roots with signed checkpoints held in the
  * database and by witnesses.
  */
-import { entryHashOf, GENESIS_HASH, payloadHashOf } from './entry.js';
+import { type ChainResult, checkChain, entryHashAt } from './chain-check.js';
+import { GENESIS_HASH } from './entry.js';
 import { OutOfRangeError } from './errors.js';
 import { HASH_BYTES, type Hash, hashesEqual, toHex } from './hash.js';
 import { CompactRange, leafHash, verifyInclusion } from './merkle.js';
 import { type Checkpoint, type NoteKey, openCheckpoint, readCheckpointNote } from './note.js';
 import { frontierAt, proveInclusion } from './proofs.js';
 import { type SqlQueryable, toNumber } from './store/driver.js';
-import {
-  joinHashes,
-  listCheckpoints,
-  readEntry,
-  readEntryRange,
-  readHead,
-  type StoredEntry,
-} from './store/tables.js';
+import { BYTE_FIELDS, type EntryPage, FIELD } from './store/entry-page.js';
+import { entryPages } from './store/entry-page-reader.js';
+import { joinHashes, listCheckpoints, readEntry, readHead } from './store/tables.js';
 import type { Witness } from './witness.js';
 
 export type VerifyMode = 'full' | 'range' | 'incremental';
@@ -59,9 +55,6 @@ export interface VerifyReport {
   /** Every problem found, earliest first. */
   readonly problems: readonly { seq: number | null; reason: string }[];
 }
-
-/** Pages fetched ahead of the one being hashed. */
-const PREFETCH = 3;
 
 interface TrustedRoot {
   readonly size: number;
@@ -229,69 +222,51 @@ export async function verifyLedger(
     problems.push({ seq, reason });
     broken = true;
   };
-  // Pages are seq ranges, so several can be fetched ahead (on separate pool connections) while
-  // one is hashed: the database and the CPU overlap. Memory stays bounded by PREFETCH pages.
-  const pending: Promise<StoredEntry[]>[] = [];
-  let nextFirst = start;
-  let ended = broken;
-  const fill = () => {
-    while (!ended && pending.length < PREFETCH && nextFirst <= to) {
-      pending.push(readEntryRange(q, nextFirst, Math.min(nextFirst + pageSize - 1, to)));
-      nextFirst += pageSize;
-    }
-  };
-  fill();
-  while (!broken && pending.length > 0) {
-    const page = await (pending.shift() as Promise<StoredEntry[]>);
-    // A short page means the end of the log (or a gap, which the continuity check reports).
-    if (page.length < pageSize) ended = true;
-    fill();
-    for (const entry of page) {
+  // Where the last verified entry's hash lies: `prev` until a row passes.
+  let lastPage: EntryPage | undefined;
+  let lastRow = 0;
+  // Each page's chain is checked first (three of the four hashes per entry), then its leaves are
+  // folded into the tree in order: a tree failure at an earlier seq is still reported first.
+  const fold = (page: EntryPage, result: ChainResult, leaves: Uint8Array) => {
+    const { data, bounds } = page;
+    for (let r = 0; r < result.passed; r++) {
       const seq = expected;
-      if (entry.seq !== seq) {
-        bad(
-          seq,
-          entry.seq > seq
-            ? `entry ${seq} is missing (the next stored is ${entry.seq})`
-            : `entry ${entry.seq} is stored twice`,
-        );
-        break;
-      }
-      if (!hashesEqual(payloadHashOf(entry.payload), entry.payloadHash)) {
-        bad(seq, `entry ${seq}: the payload does not match its payload hash`);
-        break;
-      }
-      if (!hashesEqual(entry.prevHash, prev)) {
-        bad(seq, `entry ${seq}: prev hash does not link to entry ${seq - 1}`);
-        break;
-      }
-      if (!hashesEqual(entryHashOf(entry), entry.entryHash)) {
-        bad(seq, `entry ${seq}: the entry hash does not match its fields`);
-        break;
-      }
-      const completed = range.append(leafHash(entry.entryHash));
-      if (!nodesMatch(completed, entry.treeNodes)) {
+      const completed = range.append(leaves.subarray(r * HASH_BYTES, (r + 1) * HASH_BYTES));
+      const at = r * BYTE_FIELDS * 2 + FIELD.treeNodes * 2;
+      if (!nodesMatch(completed, data, bounds[at] as number, bounds[at + 1] as number)) {
         bad(seq, `entry ${seq}: the stored Merkle nodes disagree with the chain`);
-        break;
+        return;
       }
-      prev = entry.entryHash;
+      lastPage = page;
+      lastRow = r;
       checked += 1;
       expected += 1;
-      for (const anchor of bySize.get(range.size) ?? []) {
-        if (hashesEqual(range.root(), anchor.root)) {
-          lastGoodAnchor = Math.max(lastGoodAnchor, anchor.size);
-        } else {
-          bad(
-            lastGoodAnchor + 1,
-            `the root at size ${anchor.size} differs from the ${anchor.source}: history after ${lastGoodAnchor} was rewritten`,
-          );
+      const anchors = bySize.get(range.size);
+      if (anchors) {
+        for (const anchor of anchors) {
+          if (hashesEqual(range.root(), anchor.root)) {
+            lastGoodAnchor = Math.max(lastGoodAnchor, anchor.size);
+          } else {
+            bad(
+              lastGoodAnchor + 1,
+              `the root at size ${anchor.size} differs from the ${anchor.source}: history after ${lastGoodAnchor} was rewritten`,
+            );
+          }
         }
+        if (broken) return;
       }
-      if (broken) break;
     }
+    if (result.failure) bad(result.failure.seq, result.failure.reason);
+  };
+  for await (const page of broken ? [] : entryPages(q, start, to, pageSize)) {
+    // A fresh buffer per page: the tree's frontier keeps views of leaves across pages.
+    const leaves = new Uint8Array(page.count * HASH_BYTES);
+    const linkTo = lastPage ? entryHashAt(lastPage, lastRow) : prev;
+    fold(page, checkChain(page, expected, linkTo, leaves), leaves);
     options.onProgress?.(checked);
+    if (broken) break;
   }
-  for (const page of pending) page.catch(() => undefined);
+  if (lastPage) prev = entryHashAt(lastPage, lastRow);
   if (!broken && expected <= to) {
     // Rows past a hole at a page boundary: the continuity check inside pages cannot see them.
     const [row] = await q.query<{ next: unknown }>(
@@ -354,17 +329,12 @@ export async function verifyLedger(
   };
 }
 
-/** Do the stored tree nodes equal the ones the chain closes? (No concatenation: this runs per entry.) */
-function nodesMatch(completed: readonly Hash[], stored: Uint8Array): boolean {
-  if (stored.length !== completed.length * HASH_BYTES) return false;
+/** Do the stored tree nodes `data[start, end)` equal the ones the chain closes? (No copies: this runs per entry.) */
+function nodesMatch(completed: readonly Hash[], data: Buffer, start: number, end: number): boolean {
+  if (end - start !== completed.length * HASH_BYTES) return false;
   for (let i = 0; i < completed.length; i++) {
-    if (
-      Buffer.compare(
-        completed[i] as Hash,
-        stored.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES),
-      ) !== 0
-    )
-      return false;
+    const at = start + i * HASH_BYTES;
+    if (data.compare(completed[i] as Hash, 0, HASH_BYTES, at, at + HASH_BYTES) !== 0) return false;
   }
   return true;
 }

@@ -158,6 +158,7 @@ function suite(label: string, target: () => Promise<{ target: string; cleanup():
         migrate: false,
         cacheTree: true,
       });
+      await cached.warmTreeCache();
       const sizes = async () => (await ledger.head()).size;
       for (const round of [0, 1]) {
         const size = await sizes();
@@ -179,6 +180,46 @@ function suite(label: string, target: () => Promise<{ target: string; cleanup():
             })),
           );
       }
+    });
+
+    it('keeps a loaded tree cache current through its own appends and those of another process', async () => {
+      const cached = await Ledger.open(ledger.driver, {
+        origin: ORIGIN,
+        migrate: false,
+        cacheTree: true,
+      });
+      await cached.warmTreeCache();
+      const batch = (n: number) =>
+        Array.from({ length: n }, (_, i) => ({ stream: 's', kind: 'k', actor: 'a', payload: i }));
+      await cached.appendBatch(batch(5)); // extends the cache without reading back
+      await ledger.appendBatch(batch(4)); // read by the cache on the next proof
+      await cached.appendBatch(batch(3)); // does not continue the cache: left to the catch-up
+      const size = (await ledger.head()).size;
+      for (const seq of [1, size - 7, size - 3, size]) {
+        expect(inclusionProofJson(await cached.inclusionProof(seq, size))).toEqual(
+          inclusionProofJson(await ledger.inclusionProof(seq, size)),
+        );
+      }
+      expect(consistencyProofJson(await cached.consistencyProof(size - 10, size))).toEqual(
+        consistencyProofJson(await ledger.consistencyProof(size - 10, size)),
+      );
+    });
+
+    it('answers proofs from the store while the tree cache loads, and loads it on the first proof', async () => {
+      const cached = await Ledger.open(ledger.driver, {
+        origin: ORIGIN,
+        migrate: false,
+        cacheTree: true,
+      });
+      const size = (await ledger.head()).size;
+      // Not loaded yet: answered from the store at once, and the load starts.
+      expect(inclusionProofJson(await cached.inclusionProof(2, size))).toEqual(
+        inclusionProofJson(await ledger.inclusionProof(2, size)),
+      );
+      await cached.warmTreeCache(); // joins the load the proof started
+      expect(consistencyProofJson(await cached.consistencyProof(1, size))).toEqual(
+        consistencyProofJson(await ledger.consistencyProof(1, size)),
+      );
     });
 
     it('refuses to sign when the signer does not match the last signed checkpoint', async () => {

@@ -183,6 +183,61 @@ describe.skipIf(!postgres.available)('tamper suite on PostgreSQL', () => {
     expect(await verify(url, witnessDir, 4)).toMatchObject({ checked: 4 });
   });
 
+  it('tampering on either side of a page boundary is caught at its seq, through binary COPY and the row query alike', async () => {
+    const pageSize = 4; // pages [1..4], [5..8], [9..12]: seq 8 ends one, 9 starts the next
+    const cases: { sql: string; seq: number; reason: RegExp }[] = [
+      {
+        // The first row of a page must link to the last row of the page before it.
+        sql: 'UPDATE ledger_entries SET prev_hash = set_byte(prev_hash, 31, (get_byte(prev_hash, 31) + 1) % 256) WHERE seq = 9',
+        seq: 9,
+        reason: /prev hash does not link to entry 8/,
+      },
+      {
+        // Seq 8 closes the level-3 subtree of leaves 1..8, which spans two pages.
+        sql: 'UPDATE ledger_entries SET tree_nodes = set_byte(tree_nodes, 64, (get_byte(tree_nodes, 64) + 1) % 256) WHERE seq = 8',
+        seq: 8,
+        reason: /stored Merkle nodes disagree/,
+      },
+      {
+        sql: `UPDATE ledger_entries SET payload = '{"amount":1,"to":"acct-8"}' WHERE seq = 8`,
+        seq: 8,
+        reason: /payload does not match/,
+      },
+      {
+        sql: "UPDATE ledger_entries SET actor = 'user:9' WHERE seq = 9",
+        seq: 9,
+        reason: /entry hash does not match/,
+      },
+    ];
+    for (const tamper of cases) {
+      const { url, witnessDir } = await fresh();
+      await asSuperuserWithoutTriggers(url, (c) => c.query(tamper.sql));
+      const driver = new PostgresDriver(url);
+      // Without copyOut the verifier reads pages with the row query (as on PGlite).
+      const rowQuery = {
+        query: driver.query.bind(driver),
+        exec: driver.exec.bind(driver),
+      } as typeof driver;
+      try {
+        for (const q of [driver, rowQuery]) {
+          const report = await verifyLedger(q, {
+            trustedKeys,
+            witnesses: [new DirectoryWitness(witnessDir, trustedKeys)],
+            pageSize,
+          });
+          expect(report).toMatchObject({
+            valid: false,
+            firstBadSeq: tamper.seq,
+            checked: tamper.seq - 1,
+          });
+          expect(report.reason).toMatch(tamper.reason);
+        }
+      } finally {
+        await driver.close();
+      }
+    }
+  });
+
   it('case 4: a forged row, correctly chained and hashed, is caught at its seq', async () => {
     const { url, witnessDir } = await fresh();
     await asSuperuserWithoutTriggers(url, async (c) => {

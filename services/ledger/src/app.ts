@@ -24,7 +24,7 @@ export function buildLedgerService(options: LedgerServiceOptions): Service {
     postgresProbe(ledger.driver, { name: `ledger-store-${ledger.driver.kind}` }),
   );
   registerLedgerRoutes(service, ledger);
-  // With the tree cache on, load it in the background: proofs asked for meanwhile wait for it.
+  // With the tree cache on, load it in the background: proofs asked for meanwhile use the store.
   service.tasks.run('ledger-tree-cache', async () => {
     const started = performance.now();
     await ledger.warmTreeCache();

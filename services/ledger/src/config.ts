@@ -18,7 +18,10 @@ export const LedgerServiceConfigSchema = Type.Object(
     signingKey: Type.String({ minLength: 1 }),
     /** Sign a checkpoint this often when the log has grown; 0 turns periodic checkpoints off. */
     checkpointIntervalMs: Type.Integer({ minimum: 0, maximum: 86_400_000 }),
-    /** Keep every Merkle subtree hash in memory (64 bytes per entry) for sub-millisecond proofs. */
+    /**
+     * Keep every Merkle subtree hash in memory (64 bytes per entry) for sub-millisecond proofs.
+     * On by default: a database round trip alone has a p99 over a millisecond on a busy host.
+     */
     treeCache: Type.Boolean(),
   },
   { additionalProperties: false },
@@ -40,7 +43,7 @@ export function ledgerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Ledge
       : {}),
     signingKey: env.BULWARK_LEDGER_SIGNING_KEY || 'ledger-checkpoint',
     checkpointIntervalMs: Number(env.BULWARK_LEDGER_CHECKPOINT_INTERVAL_MS || 60_000),
-    treeCache: ['1', 'true', 'on'].includes((env.BULWARK_LEDGER_TREE_CACHE ?? '').toLowerCase()),
+    treeCache: !['0', 'false', 'off'].includes((env.BULWARK_LEDGER_TREE_CACHE ?? '').toLowerCase()),
   };
   if (!validate(config)) {
     const detail = (validate.errors ?? [])

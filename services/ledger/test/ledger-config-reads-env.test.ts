@@ -10,7 +10,7 @@ describe('ledger service configuration', () => {
       witnessDir: './.bulwark/state/ledger-witness',
       signingKey: 'ledger-checkpoint',
       checkpointIntervalMs: 60_000,
-      treeCache: false,
+      treeCache: true,
     });
   });
 
@@ -22,7 +22,7 @@ describe('ledger service configuration', () => {
         BULWARK_LEDGER_ORIGIN: 'example.com/audit',
         BULWARK_LEDGER_SIGNING_KEY: 'audit-log',
         BULWARK_LEDGER_CHECKPOINT_INTERVAL_MS: '0',
-        BULWARK_LEDGER_TREE_CACHE: '1',
+        BULWARK_LEDGER_TREE_CACHE: 'off',
       }),
     ).toMatchObject({
       databaseUrl: 'postgres://ledger@db:5432/ledger',
@@ -30,7 +30,7 @@ describe('ledger service configuration', () => {
       origin: 'example.com/audit',
       signingKey: 'audit-log',
       checkpointIntervalMs: 0,
-      treeCache: true,
+      treeCache: false,
     });
   });
 

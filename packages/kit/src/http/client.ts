@@ -37,13 +37,10 @@ export class HttpClient {
   async request(url: string | URL, options: HttpRequestOptions = {}): Promise<HttpResponse> {
     const target = new URL(url);
     const method = options.method ?? 'GET';
-    const span = this.#tracing.tracer.startSpan(method, {
-      kind: SpanKind.CLIENT,
-      attributes: {
-        'http.request.method': method,
-        'server.address': target.hostname,
-        'url.path': target.pathname,
-      },
+    const span = this.#tracing.startSpan(method, SpanKind.CLIENT, context.active(), {
+      'http.request.method': method,
+      'server.address': target.hostname,
+      'url.path': target.pathname,
     });
     const headers: Record<string, string> = { ...options.headers };
     this.#tracing.inject(headers, trace.setSpan(context.active(), span));

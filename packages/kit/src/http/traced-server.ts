@@ -37,6 +37,9 @@ export interface RequestOutcome {
   readonly seconds: number;
   /** The socket closed before the response was fully sent. */
   readonly aborted: boolean;
+  readonly requestId: string;
+  readonly traceId: string;
+  readonly spanId: string;
 }
 
 export interface TracedServerOptions {
@@ -70,11 +73,9 @@ export function tracedServerFactory(options: TracedServerOptions) {
           ? ROOT_CONTEXT
           : tracing.extract(headers, ROOT_CONTEXT);
       const method = req.method ?? 'GET';
-      const span = tracing.tracer.startSpan(
-        method,
-        { kind: SpanKind.SERVER, attributes: { 'http.request.method': method } },
-        parent,
-      );
+      const span = tracing.startSpan(method, SpanKind.SERVER, parent, {
+        'http.request.method': method,
+      });
       const state: RequestState = {
         requestId,
         span,
@@ -93,6 +94,7 @@ export function tracedServerFactory(options: TracedServerOptions) {
         span.setAttribute('http.response.status_code', statusCode);
         if (statusCode >= 500 || aborted) span.setStatus({ code: SpanStatusCode.ERROR });
         span.end();
+        const { traceId, spanId } = span.spanContext();
         // 'close' fires outside the request's async context; re-enter it, so whatever
         // onRequestEnd logs carries this request's ids.
         context.with(requestContext, onRequestEnd, undefined, {
@@ -102,6 +104,9 @@ export function tracedServerFactory(options: TracedServerOptions) {
           statusCode,
           seconds: (performance.now() - state.startedAt) / 1000,
           aborted,
+          requestId,
+          traceId,
+          spanId,
         });
       });
       context.with(requestContext, handler, undefined, req, res);

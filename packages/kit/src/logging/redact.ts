@@ -88,15 +88,36 @@ const MAX_DEPTH = 12;
  * returned as is, so the safety net costs one scan and no allocation.
  */
 export function redact(value: unknown): unknown {
-  return walk(value, 0, new WeakSet());
+  return walk(value, 0, new Seen());
 }
 
-function walk(value: unknown, depth: number, seen: WeakSet<object>): unknown {
+/**
+ * The objects on the walk so far, for cycle detection. Allocated on the first nested object:
+ * most log objects are flat, and a WeakSet per line costs more than the walk itself.
+ */
+class Seen {
+  #set: WeakSet<object> | undefined;
+  #first: object | undefined;
+
+  /** Records `value`; false when it was already seen (a cycle or a shared reference). */
+  add(value: object): boolean {
+    if (this.#first === undefined) {
+      this.#first = value;
+      return true;
+    }
+    if (value === this.#first) return false;
+    this.#set ??= new WeakSet();
+    if (this.#set.has(value)) return false;
+    this.#set.add(value);
+    return true;
+  }
+}
+
+function walk(value: unknown, depth: number, seen: Seen): unknown {
   if (typeof value === 'string') return scrubString(value);
   if (typeof value !== 'object' || value === null) return value;
   if (depth >= MAX_DEPTH) return '[Truncated]';
-  if (seen.has(value)) return '[Circular]';
-  seen.add(value);
+  if (!seen.add(value)) return '[Circular]';
   if (value instanceof Error) return walkError(value, depth, seen);
   if (Buffer.isBuffer(value) || ArrayBuffer.isView(value)) return `[${value.constructor.name}]`;
   if (Array.isArray(value)) {
@@ -124,7 +145,7 @@ function walk(value: unknown, depth: number, seen: WeakSet<object>): unknown {
   return copy ?? value;
 }
 
-function walkError(error: Error, depth: number, seen: WeakSet<object>): Record<string, unknown> {
+function walkError(error: Error, depth: number, seen: Seen): Record<string, unknown> {
   const out: Record<string, unknown> = {
     type: error.name,
     message: scrubString(error.message),

@@ -1,11 +1,14 @@
 import {
+  type Attributes,
   type Context,
   context,
+  isSpanContextValid,
   type Span,
   SpanKind,
   SpanStatusCode,
   type TextMapGetter,
   type TextMapSetter,
+  TraceFlags,
   type Tracer,
   trace,
 } from '@opentelemetry/api';
@@ -22,6 +25,7 @@ import {
   BasicTracerProvider,
   BatchSpanProcessor,
   ParentBasedSampler,
+  RandomIdGenerator,
   type SpanProcessor,
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
@@ -68,6 +72,7 @@ const headerSetter: TextMapSetter<MessageHeaders> = {
 };
 
 let contextManagerInstalled = false;
+const ids = new RandomIdGenerator();
 
 /**
  * Tracing for one service. Context propagation is explicit: the kit extracts on inbound HTTP and
@@ -80,6 +85,8 @@ export class Tracing {
     propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
   });
   readonly #provider: BasicTracerProvider;
+  /** False when no processor receives spans: then nothing is recorded, only ids propagated. */
+  readonly #recording: boolean;
 
   constructor(options: TracingOptions) {
     if (!contextManagerInstalled) {
@@ -93,6 +100,7 @@ export class Tracing {
         new BatchSpanProcessor(new OTLPTraceExporter({ url: options.otlpEndpoint })),
       );
     }
+    this.#recording = spanProcessors.length > 0;
     this.#provider = new BasicTracerProvider({
       resource: resourceFromAttributes({
         [ATTR_SERVICE_NAME]: options.service,
@@ -110,6 +118,23 @@ export class Tracing {
       spanProcessors,
     });
     this.tracer = this.#provider.getTracer(options.service, options.version);
+  }
+
+  /**
+   * Starts a span. With nowhere to send spans this skips the SDK (sampler, span object) and
+   * wraps a fresh span context: the ids and the caller's sampled flag and tracestate still
+   * propagate, which is all a non-recording span is for. This runs once per request.
+   */
+  startSpan(name: string, kind: SpanKind, parent: Context, attributes?: Attributes): Span {
+    if (this.#recording) return this.tracer.startSpan(name, { kind, attributes }, parent);
+    const parentSpan = trace.getSpanContext(parent);
+    const inherited = parentSpan !== undefined && isSpanContextValid(parentSpan);
+    return trace.wrapSpanContext({
+      traceId: inherited ? parentSpan.traceId : ids.generateTraceId(),
+      spanId: ids.generateSpanId(),
+      traceFlags: inherited ? parentSpan.traceFlags & TraceFlags.SAMPLED : TraceFlags.NONE,
+      ...(inherited && parentSpan.traceState ? { traceState: parentSpan.traceState } : {}),
+    });
   }
 
   /** The context carried by inbound headers (HTTP or message). */
@@ -168,7 +193,7 @@ export class Tracing {
     fn: (span: Span) => Promise<T> | T,
     attributes: Record<string, string>,
   ): Promise<T> {
-    const span = this.tracer.startSpan(name, { kind, attributes }, parent);
+    const span = this.startSpan(name, kind, parent, attributes);
     try {
       return await context.with(trace.setSpan(parent, span), () => fn(span));
     } catch (error) {

@@ -8,6 +8,11 @@ export interface SqlQueryable {
   query<R extends Row = Row>(text: string, params?: readonly unknown[]): Promise<R[]>;
   /** Runs a script of several statements (no parameters). */
   exec(text: string): Promise<void>;
+  /**
+   * Runs a `COPY … TO STDOUT` statement and returns everything it sent. Only drivers that can
+   * stream COPY have it; readers fall back to `query` without it.
+   */
+  copyOut?(text: string): Promise<Buffer>;
 }
 
 export interface SqlDriver extends SqlQueryable {

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import type { Row, SqlDriver, SqlQueryable } from './driver.js';
 
 export interface PostgresDriverOptions {
@@ -30,6 +31,22 @@ export class PostgresDriver implements SqlDriver {
 
   async exec(text: string): Promise<void> {
     await this.pool.query(text);
+  }
+
+  async copyOut(text: string): Promise<Buffer> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      const chunks: Buffer[] = [];
+      for await (const chunk of client.query(copyTo(text))) chunks.push(chunk as Buffer);
+      return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+    } catch (error) {
+      // A COPY that failed midway may leave the connection mid-protocol: do not reuse it.
+      broken = true;
+      throw error;
+    } finally {
+      client.release(broken);
+    }
   }
 
   async transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {

@@ -121,19 +121,6 @@ export async function readEntryPage(
   return rows.map(toEntry);
 }
 
-/** Entries with first ≤ seq ≤ last (at most last − first + 1 rows: seq is the primary key). */
-export async function readEntryRange(
-  q: SqlQueryable,
-  first: number,
-  last: number,
-): Promise<StoredEntry[]> {
-  const rows = await q.query(
-    `SELECT ${ENTRY_COLUMNS} FROM ledger_entries WHERE seq >= $1 AND seq <= $2 ORDER BY seq`,
-    [first, last],
-  );
-  return rows.map(toEntry);
-}
-
 export async function readEntry(q: SqlQueryable, seq: number): Promise<StoredEntry | undefined> {
   const rows = await q.query(`SELECT ${ENTRY_COLUMNS} FROM ledger_entries WHERE seq = $1`, [seq]);
   return rows[0] === undefined ? undefined : toEntry(rows[0]);
