@@ -152,12 +152,12 @@ function suite(label: string, target: () => Promise<{ target: string; cleanup():
       expect(incremental).toMatchObject({ valid: true, checked: 0, head: 53 });
     });
 
+    /** A second Ledger on the same store, with the tree cache: another process, in effect. */
+    const openCached = () =>
+      Ledger.open(ledger.driver, { origin: ORIGIN, migrate: false, cacheTree: true });
+
     it('serves identical proofs from the in-memory subtree cache, catching up with appends made elsewhere', async () => {
-      const cached = await Ledger.open(ledger.driver, {
-        origin: ORIGIN,
-        migrate: false,
-        cacheTree: true,
-      });
+      const cached = await openCached();
       await cached.warmTreeCache();
       const sizes = async () => (await ledger.head()).size;
       for (const round of [0, 1]) {
@@ -183,11 +183,7 @@ function suite(label: string, target: () => Promise<{ target: string; cleanup():
     });
 
     it('keeps a loaded tree cache current through its own appends and those of another process', async () => {
-      const cached = await Ledger.open(ledger.driver, {
-        origin: ORIGIN,
-        migrate: false,
-        cacheTree: true,
-      });
+      const cached = await openCached();
       await cached.warmTreeCache();
       const batch = (n: number) =>
         Array.from({ length: n }, (_, i) => ({ stream: 's', kind: 'k', actor: 'a', payload: i }));
@@ -206,11 +202,7 @@ function suite(label: string, target: () => Promise<{ target: string; cleanup():
     });
 
     it('answers proofs from the store while the tree cache loads, and loads it on the first proof', async () => {
-      const cached = await Ledger.open(ledger.driver, {
-        origin: ORIGIN,
-        migrate: false,
-        cacheTree: true,
-      });
+      const cached = await openCached();
       const size = (await ledger.head()).size;
       // Not loaded yet: answered from the store at once, and the load starts.
       expect(inclusionProofJson(await cached.inclusionProof(2, size))).toEqual(
