@@ -29,6 +29,11 @@ export interface VerifyOptions {
   trustedKeys?: readonly NoteKey[];
   /** Checkpoint stores outside the database. */
   witnesses?: readonly Witness[];
+  /**
+   * Compare roots with the signed checkpoints (database and witnesses), and check those for
+   * replays and forks: default true. False checks the chain and the tree only.
+   */
+  compareCheckpoints?: boolean;
   /** Entries per cursor page. */
   pageSize?: number;
   onProgress?: (checked: number) => void;
@@ -141,12 +146,10 @@ export async function verifyLedger(
   const mode = options.mode ?? 'full';
   const pageSize = options.pageSize ?? 2_000;
   const problems: Problem[] = [];
-  const trusted = await collectCheckpoints(
-    q,
-    options.trustedKeys,
-    options.witnesses ?? [],
-    problems,
-  );
+  const trusted =
+    options.compareCheckpoints === false
+      ? []
+      : await collectCheckpoints(q, options.trustedKeys, options.witnesses ?? [], problems);
   const bySize = new Map<number, TrustedRoot[]>();
   for (const t of trusted) bySize.set(t.size, [...(bySize.get(t.size) ?? []), t]);
   const witnessed = trusted.filter((t) => t.source.startsWith('witness'));

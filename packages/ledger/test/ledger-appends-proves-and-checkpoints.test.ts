@@ -17,6 +17,7 @@ import {
   signCheckpoint,
   verifyConsistency,
   verifyInclusion,
+  type Witness,
   WitnessRejectedError,
 } from '../src/index.js';
 import { createTestDatabase, postgres } from './helpers/postgres.js';
@@ -212,6 +213,55 @@ function suite(label: string, target: () => Promise<{ target: string; cleanup():
       expect(consistencyProofJson(await cached.consistencyProof(1, size))).toEqual(
         consistencyProofJson(await ledger.consistencyProof(1, size)),
       );
+    });
+
+    it('signs a checkpoint without reading the checkpoint history of the database or the witnesses', async () => {
+      const inner = new DirectoryWitness(mkdtempSync(join(tmpdir(), 'bw-witness-')), [
+        noteKeyOf(ORIGIN, signer),
+      ]);
+      let listed = 0;
+      const counting: Witness = {
+        name: inner.name,
+        submit: (note, proof) => inner.submit(note, proof),
+        latest: () => inner.latest(),
+        list: () => {
+          listed += 1;
+          return inner.list();
+        },
+      };
+      const queries: string[] = [];
+      const counted = new Proxy(ledger.driver, {
+        get(target, prop) {
+          if (prop === 'query')
+            return (text: string, params?: readonly unknown[]) => {
+              queries.push(text);
+              return target.query(text, params);
+            };
+          const value = Reflect.get(target, prop);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      // Not closed: it shares the suite's driver.
+      const signing = await Ledger.open(counted, {
+        origin: ORIGIN,
+        signer,
+        witnesses: [counting],
+        migrate: false,
+      });
+      for (const n of [1, 2]) {
+        await ledger.append({ stream: 's', kind: 'k', actor: 'a', payload: n });
+        await ledger.checkpoint();
+      }
+      expect((await ledger.checkpoints()).length).toBeGreaterThan(1);
+      await signing.append({ stream: 's', kind: 'k', actor: 'a', payload: 'history' });
+      const signed = await signing.checkpoint();
+      expect(signed.size).toBe((await ledger.head()).size);
+      expect(listed).toBe(0);
+      expect(
+        queries.filter((q) => q.includes('FROM ledger_checkpoints ORDER BY id DESC LIMIT $1')),
+      ).toHaveLength(0);
+      // What was skipped there, a full verify still does.
+      expect((await ledger.verify()).valid).toBe(true);
     });
 
     it('refuses to sign when the signer does not match the last signed checkpoint', async () => {
