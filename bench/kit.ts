@@ -4,7 +4,7 @@
  * both sides alike. Each server runs in its own process; autocannon drives it from this one.
  *
  *   npm run bench:kit -- [--seconds 5] [--rounds 3] [--connections 32] [--breakdown]
- *   npm run bench:kit -- --instructions [--breakdown]    (needs valgrind)
+ *   npm run bench:kit -- --instructions [--requests 20000] [--breakdown]    (needs valgrind)
  *
  * --instructions counts user-space instructions per request under valgrind's callgrind instead
  * of timing: the count does not move with whatever else the machine runs, so it shows the kit's
@@ -29,6 +29,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '32' },
     breakdown: { type: 'boolean', default: false },
     instructions: { type: 'boolean', default: false },
+    requests: { type: 'string', default: '20000' },
   },
 });
 const seconds = Number(values.seconds);
@@ -160,7 +161,10 @@ async function countInstructions(subject: Subject): Promise<number> {
   ]);
   try {
     const url = `http://127.0.0.1:${port}/v1/hello/world`;
-    const measured = 3_000;
+    // Enough requests that the garbage collections they cause average out: a major GC is a
+    // few million instructions, and in a 3,000-request window one more or less moved the figure
+    // by a third.
+    const measured = Number(values.requests);
     await autocannon({ url, connections: 8, amount: 8_000 });
     execFileSync('callgrind_control', ['--zero', String(child.pid)], { stdio: 'ignore' });
     await autocannon({ url, connections: 8, amount: measured });
@@ -184,7 +188,7 @@ if (values.instructions) {
   }
   const counts = new Map<Subject, number>();
   for (const subject of subjects) {
-    process.stderr.write(`${subject.label}: under callgrind (about a minute)…\n`);
+    process.stderr.write(`${subject.label}: under callgrind (a few minutes)…\n`);
     counts.set(subject, await countInstructions(subject));
   }
   const base = counts.get(BASELINE) ?? 1;

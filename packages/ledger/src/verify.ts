@@ -218,7 +218,11 @@ export async function verifyLedger(
     }
   }
 
-  const to = options.to ?? Number.MAX_SAFE_INTEGER;
+  // An open-ended verify checks the log up to its head as it stands now (read after the
+  // checkpoints, so none of them can lie beyond it): entries appended while the verify runs are
+  // left to the next one, and cannot be mistaken for rows past the head or a truncated tail.
+  const headAtStart = options.to === undefined && !broken ? await readHead(q, false) : undefined;
+  const to = options.to ?? headAtStart?.size ?? Number.MAX_SAFE_INTEGER;
   let expected = start;
   let checked = 0;
   const bad = (seq: number, reason: string) => {
@@ -283,7 +287,8 @@ export async function verifyLedger(
   const lastSeq = expected - 1;
 
   // The tail: nothing signed may lie beyond what is stored; the head row must agree.
-  if (!broken && to === Number.MAX_SAFE_INTEGER) {
+  if (!broken && headAtStart) {
+    const head = headAtStart;
     for (const anchor of trusted) {
       if (anchor.size > lastSeq) {
         bad(
@@ -293,13 +298,19 @@ export async function verifyLedger(
         break;
       }
     }
-    const head = await readHead(q, false);
-    if (head.size < lastSeq) {
+    // Rows past the head, read in one statement: an append inserts its rows and moves the head
+    // in one transaction, so within one snapshot no honest row lies beyond the head.
+    const [beyond] = await q.query<{ size: unknown; last: unknown }>(
+      'SELECT h.size, (SELECT max(seq) FROM ledger_entries) AS last FROM ledger_head h WHERE h.id',
+    );
+    if (beyond && beyond.last !== null && toNumber(beyond.last) > toNumber(beyond.size)) {
+      const size = toNumber(beyond.size);
       problems.push({
-        seq: head.size + 1,
-        reason: `entries ${head.size + 1}..${lastSeq} lie beyond the recorded head (forged rows)`,
+        seq: size + 1,
+        reason: `entries ${size + 1}..${toNumber(beyond.last)} lie beyond the recorded head (forged rows)`,
       });
-    } else if (head.size > lastSeq) {
+    }
+    if (head.size > lastSeq) {
       problems.push({
         seq: lastSeq + 1,
         reason: `the head records ${head.size} entries but the ledger ends at ${lastSeq}: tail truncated`,

@@ -264,6 +264,24 @@ function suite(label: string, target: () => Promise<{ target: string; cleanup():
       expect((await ledger.verify()).valid).toBe(true);
     });
 
+    it('reports a live ledger valid while appends land during the verify', async () => {
+      let appending = true;
+      const writer = (async () => {
+        for (let n = 0; appending; n++)
+          await ledger.append({ stream: 's', kind: 'k', actor: 'a', payload: n });
+      })();
+      try {
+        for (let i = 0; i < 25; i++) {
+          const report = await ledger.verify();
+          expect(report.reason).toBeNull();
+          expect(report.valid).toBe(true);
+        }
+      } finally {
+        appending = false;
+        await writer;
+      }
+    });
+
     it('refuses to sign when the signer does not match the last signed checkpoint', async () => {
       const other = await Ledger.open(ledger.driver, {
         origin: ORIGIN,

@@ -264,7 +264,8 @@ describe.skipIf(!postgres.available)('tamper suite on PostgreSQL', () => {
       );
     });
     const report = await verify(url, witnessDir);
-    expect(report).toMatchObject({ valid: false, firstBadSeq: 21, checked: 21 });
+    // Flagged, not hashed: the verify covers the log up to the head it found when it started.
+    expect(report).toMatchObject({ valid: false, firstBadSeq: 21, checked: 20 });
     expect(report.reason).toMatch(/beyond the recorded head/);
   });
 
