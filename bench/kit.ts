@@ -4,16 +4,10 @@
  * both sides alike. Each server runs in its own process; autocannon drives it from this one.
  *
  *   npm run bench:kit -- [--seconds 5] [--rounds 3] [--connections 32] [--breakdown]
- *   npm run bench:kit -- --instructions [--requests 20000] [--breakdown]    (needs valgrind)
- *
- * --instructions counts user-space instructions per request under valgrind's callgrind instead
- * of timing: the count does not move with whatever else the machine runs, so it shows the kit's
- * own cost when a shared VM makes timings swing by ±30% between identical runs.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
@@ -28,8 +22,6 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '32' },
     breakdown: { type: 'boolean', default: false },
-    instructions: { type: 'boolean', default: false },
-    requests: { type: 'string', default: '20000' },
   },
 });
 const seconds = Number(values.seconds);
@@ -49,17 +41,14 @@ interface Sample {
 async function startServer(
   file: string,
   env: Record<string, string>,
-  /** A command the server runs under (valgrind …), ending with the node binary and its flags. */
-  wrapper: readonly string[] = [process.execPath],
 ): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
   // Logs go to /dev/null: the figure is the service's own cost (formatting and writing each
   // line), not that of a log collector reading a pipe on the same two cores.
   const devNull = openSync('/dev/null', 'w');
-  const [command = process.execPath, ...prefix] = wrapper;
   const child = spawn(
-    command,
-    [...prefix, '--import', tsx, join(import.meta.dirname, 'servers', file)],
+    process.execPath,
+    ['--import', tsx, join(import.meta.dirname, 'servers', file)],
     {
       env: {
         ...process.env,
@@ -141,67 +130,6 @@ const subjects: Subject[] = values.breakdown
       KIT,
     ]
   : [BASELINE, KIT];
-
-/**
- * User-space instructions per request of one server, counted by callgrind over a fixed number of
- * requests after a warm-up. V8 runs with --single-threaded so that background compilation and
- * GC threads, whose share varies from run to run, are not counted apart from the request work.
- */
-async function countInstructions(subject: Subject): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), 'bw-callgrind-'));
-  const out = join(dir, 'callgrind.out');
-  const { child, port } = await startServer(subject.file, subject.env ?? {}, [
-    'valgrind',
-    '--quiet',
-    '--tool=callgrind',
-    '--smc-check=all-non-file',
-    `--callgrind-out-file=${out}`,
-    process.execPath,
-    '--single-threaded',
-  ]);
-  try {
-    const url = `http://127.0.0.1:${port}/v1/hello/world`;
-    // Enough requests that the garbage collections they cause average out: a major GC is a
-    // few million instructions, and in a 3,000-request window one more or less moved the figure
-    // by a third.
-    const measured = Number(values.requests);
-    await autocannon({ url, connections: 8, amount: 8_000 });
-    execFileSync('callgrind_control', ['--zero', String(child.pid)], { stdio: 'ignore' });
-    await autocannon({ url, connections: 8, amount: measured });
-    execFileSync('callgrind_control', ['--dump', String(child.pid)], { stdio: 'ignore' });
-    const summary = /^summary: (\d+)$/m.exec(readFileSync(`${out}.1`, 'utf8'));
-    if (!summary) throw new Error('callgrind wrote no summary');
-    return Number(summary[1]) / measured;
-  } finally {
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child.once('exit', resolve));
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-if (values.instructions) {
-  try {
-    execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
-  } catch {
-    console.error('bench:kit --instructions needs valgrind (apt-get install valgrind)');
-    process.exit(2);
-  }
-  const counts = new Map<Subject, number>();
-  for (const subject of subjects) {
-    process.stderr.write(`${subject.label}: under callgrind (a few minutes)…\n`);
-    counts.set(subject, await countInstructions(subject));
-  }
-  const base = counts.get(BASELINE) ?? 1;
-  console.log('bench:kit --instructions  user-space instructions per request (callgrind)');
-  console.log(`${'server'.padEnd(24)}${'instr/req'.padStart(11)}${'ratio'.padStart(8)}`);
-  for (const subject of subjects) {
-    const count = counts.get(subject) ?? 0;
-    console.log(
-      `${subject.label.padEnd(24)}${Math.round(count).toLocaleString('en-US').padStart(11)}${(base / count).toFixed(3).padStart(8)}`,
-    );
-  }
-  process.exit(0);
-}
 
 const samples = new Map<Subject, Sample[]>(subjects.map((subject) => [subject, []]));
 for (let round = 1; round <= rounds; round++) {
