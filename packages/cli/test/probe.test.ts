@@ -81,16 +81,18 @@ async function target(started: Promise<Target>): Promise<string> {
   return server.url;
 }
 
+/** A kit process for a test: any free port, no signal handlers, no logs, no drain delay. */
+const QUIET = {
+  version: '1.2.3',
+  env: {},
+  handleProcessSignals: false,
+  http: { port: 0 },
+  logging: { level: 'silent' },
+  shutdown: { drainDelayMs: 0 },
+} as const;
+
 async function kitService(setup: (service: Service) => void = () => undefined): Promise<string> {
-  const service = createService({
-    name: 'probe-target',
-    version: '1.2.3',
-    env: {},
-    handleProcessSignals: false,
-    http: { port: 0 },
-    logging: { level: 'silent' },
-    shutdown: { drainDelayMs: 0 },
-  });
+  const service = createService({ name: 'probe-target', ...QUIET });
   setup(service);
   cleanups.push(() => service.shutdown());
   await service.listen();
@@ -98,15 +100,7 @@ async function kitService(setup: (service: Service) => void = () => undefined): 
 }
 
 async function kitWorker(): Promise<string> {
-  const worker: Worker = createWorker({
-    name: 'probe-worker',
-    version: '1.2.3',
-    env: {},
-    handleProcessSignals: false,
-    http: { port: 0 },
-    logging: { level: 'silent' },
-    shutdown: { drainDelayMs: 0 },
-  });
+  const worker: Worker = createWorker({ name: 'probe-worker', ...QUIET });
   cleanups.push(() => worker.shutdown());
   await worker.start();
   return `http://127.0.0.1:${worker.port}`;

@@ -113,17 +113,19 @@ describe('signature audit', () => {
     expect(statSync(path).mode & 0o777).toBe(0o600);
   });
 
+  const sampleRecord = (): SignatureAuditRecord => ({
+    keyId: 'k/v1',
+    algorithm: 'Ed25519',
+    purpose: 'p',
+    digest: sha256(bytes('x')),
+    time: new Date().toISOString(),
+  });
+
   it('the JSONL sink reports a write failure to the caller and keeps working afterwards', async () => {
     const dir = tempDir();
     // A directory where the file should be: opening it for append fails.
     const sink = new JsonlFileAuditSink(dir);
-    const record: SignatureAuditRecord = {
-      keyId: 'k/v1',
-      algorithm: 'Ed25519',
-      purpose: 'p',
-      digest: sha256(bytes('x')),
-      time: new Date().toISOString(),
-    };
+    const record = sampleRecord();
     await expect(sink.record(record)).rejects.toThrow();
     const good = new JsonlFileAuditSink(join(dir, 'ok.jsonl'));
     await good.record(record);
@@ -136,13 +138,7 @@ describe('signature audit', () => {
     const blocker = join(dir, 'audit');
     writeFileSync(blocker, 'a file where the directory should be');
     const sink = new JsonlFileAuditSink(join(blocker, 'keys.jsonl'));
-    const record: SignatureAuditRecord = {
-      keyId: 'k/v1',
-      algorithm: 'Ed25519',
-      purpose: 'p',
-      digest: sha256(bytes('x')),
-      time: new Date().toISOString(),
-    };
+    const record = sampleRecord();
     await expect(sink.record(record)).rejects.toThrow();
     rmSync(blocker);
     await sink.record(record);

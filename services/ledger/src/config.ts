@@ -43,7 +43,7 @@ export function ledgerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Ledge
       : {}),
     signingKey: env.BULWARK_LEDGER_SIGNING_KEY || 'ledger-checkpoint',
     checkpointIntervalMs: Number(env.BULWARK_LEDGER_CHECKPOINT_INTERVAL_MS || 60_000),
-    treeCache: !['0', 'false', 'off'].includes((env.BULWARK_LEDGER_TREE_CACHE ?? '').toLowerCase()),
+    treeCache: switchOf('BULWARK_LEDGER_TREE_CACHE', env.BULWARK_LEDGER_TREE_CACHE, true),
   };
   if (!validate(config)) {
     const detail = (validate.errors ?? [])
@@ -52,4 +52,18 @@ export function ledgerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Ledge
     throw new ConfigError(`invalid ledger configuration: ${detail}`);
   }
   return config;
+}
+
+const ON = ['1', 'true', 'on', 'yes'];
+const OFF = ['0', 'false', 'off', 'no'];
+
+/** An on/off variable: unset or empty means the default; anything unrecognized is refused. */
+function switchOf(name: string, value: string | undefined, fallback: boolean): boolean {
+  const word = (value ?? '').trim().toLowerCase();
+  if (word === '') return fallback;
+  if (ON.includes(word)) return true;
+  if (OFF.includes(word)) return false;
+  throw new ConfigError(
+    `${name} must be on or off (1/0, true/false), not ${JSON.stringify(value)}`,
+  );
 }

@@ -34,6 +34,16 @@ describe('ledger service configuration', () => {
     });
   });
 
+  it('reads the tree-cache switch as on or off and refuses anything else', () => {
+    expect(ledgerConfigFromEnv({ BULWARK_LEDGER_TREE_CACHE: '' }).treeCache).toBe(true);
+    expect(ledgerConfigFromEnv({ BULWARK_LEDGER_TREE_CACHE: 'ON' }).treeCache).toBe(true);
+    expect(ledgerConfigFromEnv({ BULWARK_LEDGER_TREE_CACHE: '0' }).treeCache).toBe(false);
+    expect(() => ledgerConfigFromEnv({ BULWARK_LEDGER_TREE_CACHE: 'maybe' })).toThrow(
+      /BULWARK_LEDGER_TREE_CACHE must be on or off.*"maybe"/,
+    );
+    expect(() => ledgerConfigFromEnv({ BULWARK_LEDGER_TREE_CACHE: 'maybe' })).toThrow(ConfigError);
+  });
+
   it('treats an empty checkpoint interval as unset, not as "never"', () => {
     expect(
       ledgerConfigFromEnv({ BULWARK_LEDGER_CHECKPOINT_INTERVAL_MS: '' }).checkpointIntervalMs,

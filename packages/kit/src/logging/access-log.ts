@@ -15,8 +15,6 @@ export interface AccessRecord {
 
 export type AccessLevel = 'info' | 'debug';
 
-const LEVEL_LABEL: Record<AccessLevel, string> = { info: 'info', debug: 'debug' };
-
 /**
  * The access line: one per request, the hottest log line a service writes. It has the same
  * shape as every other kit line (level, time, the logger's bindings, correlation ids, fields,
@@ -46,7 +44,7 @@ export class AccessLog {
     if (!this.#logger.isLevelEnabled(level)) return;
     const durationMs = Math.round(record.seconds * 100_000) / 100;
     this.#stream.write(
-      `{"level":"${LEVEL_LABEL[level]}","time":"${isoNow()}"${this.#bindings},"trace_id":"${record.traceId}","span_id":"${record.spanId}","request_id":${JSON.stringify(record.requestId)},"method":${JSON.stringify(record.method)},"route":${JSON.stringify(record.route)},"status":${record.status},"duration_ms":${durationMs},"msg":"request completed"}\n`,
+      `{"level":"${level}","time":"${isoNow()}"${this.#bindings},"trace_id":"${record.traceId}","span_id":"${record.spanId}","request_id":${JSON.stringify(record.requestId)},"method":${JSON.stringify(record.method)},"route":${JSON.stringify(record.route)},"status":${record.status},"duration_ms":${durationMs},"msg":"request completed"}\n`,
     );
   }
 }
