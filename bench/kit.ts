@@ -31,6 +31,7 @@ const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 interface Sample {
   cpuPerRequest: number;
+  userCpuPerRequest: number;
   rps: number;
   p50: number;
   p99: number;
@@ -79,14 +80,18 @@ async function startServer(
 }
 
 /**
- * CPU time (user + system) the process has used, in microseconds, from /proc. Divided by the
- * requests served, it is the server's cost per request: far steadier than throughput on a
- * shared machine, where the load generator and other jobs compete for the same cores.
+ * CPU time the process has used, in microseconds, from /proc: user (JavaScript, where the kit's
+ * cost lies) and user + system (adds the kernel's share of the socket work, the same for every
+ * server). Divided by the requests served, it is the server's cost per request: far steadier
+ * than throughput on a shared machine, where the load generator and other jobs compete for the
+ * same cores.
  */
-function cpuMicros(pid: number): number {
+function cpuMicros(pid: number): { user: number; total: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
-  return (ticks / CLOCK_TICKS_PER_SECOND) * 1e6;
+  const user = Number(fields[11]);
+  const system = Number(fields[12]);
+  const micros = (ticks: number) => (ticks / CLOCK_TICKS_PER_SECOND) * 1e6;
+  return { user: micros(user), total: micros(user + system) };
 }
 const CLOCK_TICKS_PER_SECOND = 100;
 
@@ -96,11 +101,12 @@ async function measure(file: string, env: Record<string, string> = {}): Promise<
   await autocannon({ url, connections, duration: 1 }); // warm-up: JIT, connection pool
   const cpuBefore = cpuMicros(child.pid ?? 0);
   const result = await autocannon({ url, connections, duration: seconds });
-  const cpuUsed = cpuMicros(child.pid ?? 0) - cpuBefore;
+  const cpuAfter = cpuMicros(child.pid ?? 0);
   child.kill('SIGTERM');
   await new Promise((resolve) => child.once('exit', resolve));
   return {
-    cpuPerRequest: cpuUsed / Math.max(1, result.requests.total),
+    cpuPerRequest: (cpuAfter.total - cpuBefore.total) / Math.max(1, result.requests.total),
+    userCpuPerRequest: (cpuAfter.user - cpuBefore.user) / Math.max(1, result.requests.total),
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -141,6 +147,7 @@ for (let round = 1; round <= rounds; round++) {
 
 const summary = (list: Sample[]) => ({
   cpu: median(list.map((s) => s.cpuPerRequest)),
+  user: median(list.map((s) => s.userCpuPerRequest)),
   rps: Math.round(median(list.map((s) => s.rps))),
   p50: median(list.map((s) => s.p50)),
   p99: median(list.map((s) => s.p99)),
@@ -151,17 +158,17 @@ console.log(
   `bench:kit  ${rounds} rounds x ${seconds} s, ${connections} connections, median of rounds`,
 );
 console.log(
-  `${'server'.padEnd(24)}${'req/s'.padStart(8)}${'ratio'.padStart(8)}${'cpu µs/req'.padStart(12)}${'cpu ratio'.padStart(11)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}  failures`,
+  `${'server'.padEnd(24)}${'req/s'.padStart(8)}${'ratio'.padStart(8)}${'cpu µs/req'.padStart(12)}${'cpu ratio'.padStart(11)}${'user µs/req'.padStart(13)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}  failures`,
 );
 for (const subject of subjects) {
   const row = summary(samples.get(subject) ?? []);
   console.log(
-    `${subject.label.padEnd(24)}${String(row.rps).padStart(8)}${(row.rps / baseline.rps).toFixed(3).padStart(8)}${row.cpu.toFixed(1).padStart(12)}${(baseline.cpu / row.cpu).toFixed(3).padStart(11)}${String(row.p50).padStart(8)}${String(row.p99).padStart(8)}  ${row.failures}`,
+    `${subject.label.padEnd(24)}${String(row.rps).padStart(8)}${(row.rps / baseline.rps).toFixed(3).padStart(8)}${row.cpu.toFixed(1).padStart(12)}${(baseline.cpu / row.cpu).toFixed(3).padStart(11)}${row.user.toFixed(1).padStart(13)}${String(row.p50).padStart(8)}${String(row.p99).padStart(8)}  ${row.failures}`,
   );
 }
 const kit = summary(samples.get(KIT) ?? []);
 console.log(`throughput ratio kit/bare: ${(kit.rps / baseline.rps).toFixed(3)} (target >= 0.85)`);
 // The steadier figure: server CPU per request, bare over kit (1.0 = the kit costs nothing).
 console.log(
-  `cpu ratio kit/bare: ${(baseline.cpu / kit.cpu).toFixed(3)}; the kit adds ${(kit.cpu - baseline.cpu).toFixed(1)} µs of server CPU per request`,
+  `cpu ratio kit/bare: ${(baseline.cpu / kit.cpu).toFixed(3)}; the kit adds ${(kit.cpu - baseline.cpu).toFixed(1)} µs of server CPU per request, ${(kit.user - baseline.user).toFixed(1)} µs of it user time`,
 );

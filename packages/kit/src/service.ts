@@ -92,7 +92,13 @@ export class Service extends Runtime {
     );
     if (outcome.aborted) {
       this.logger.warn(
-        { route: outcome.route, status: outcome.statusCode },
+        {
+          trace_id: outcome.traceId,
+          span_id: outcome.spanId,
+          request_id: outcome.requestId,
+          route: outcome.route,
+          status: outcome.statusCode,
+        },
         'connection closed before the response was sent',
       );
       return;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import {
   context,
@@ -9,6 +8,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { HEADERS, UNMATCHED_ROUTE } from '../contract.js';
+import { randomRequestId } from '../tracing/random-ids.js';
 import { withRequestId } from '../tracing/request-context.js';
 import { type Tracing, traceresponseFor } from '../tracing/tracing.js';
 
@@ -48,7 +48,8 @@ export interface TracedServerOptions {
   /**
    * Called once per request when its response closes, finished or not. Fastify's onResponse
    * does not run for a response cut off by a closed socket; 'close' on the raw response always
-   * fires, so this is where in-flight counts, metrics and the access log stay exact.
+   * fires, so this is where in-flight counts, metrics and the access log stay exact. It runs
+   * outside the request's context: whatever it logs takes the ids from the outcome.
    */
   onRequestEnd: (outcome: RequestOutcome) => void;
 }
@@ -65,7 +66,9 @@ export function tracedServerFactory(options: TracedServerOptions) {
     createServer((req: TrackedRequest, res) => {
       const inbound = req.headers[HEADERS.requestId];
       const requestId =
-        typeof inbound === 'string' && ACCEPTABLE_REQUEST_ID.test(inbound) ? inbound : randomUUID();
+        typeof inbound === 'string' && ACCEPTABLE_REQUEST_ID.test(inbound)
+          ? inbound
+          : randomRequestId();
       // Most requests carry no propagation headers; skip the propagators' parsing for them.
       const headers = req.headers;
       const parent =
@@ -86,7 +89,8 @@ export function tracedServerFactory(options: TracedServerOptions) {
       req[STATE] = state;
       const requestContext = withRequestId(trace.setSpan(parent, span), requestId);
       onRequestStart();
-      res.once('close', () => {
+      // 'close' fires once per response, so on() serves without once()'s wrapper.
+      res.on('close', () => {
         const aborted = !res.writableFinished;
         const statusCode = res.statusCode;
         span.updateName(`${method} ${state.route}`);
@@ -95,9 +99,9 @@ export function tracedServerFactory(options: TracedServerOptions) {
         if (statusCode >= 500 || aborted) span.setStatus({ code: SpanStatusCode.ERROR });
         span.end();
         const { traceId, spanId } = span.spanContext();
-        // 'close' fires outside the request's async context; re-enter it, so whatever
-        // onRequestEnd logs carries this request's ids.
-        context.with(requestContext, onRequestEnd, undefined, {
+        // The outcome carries the ids, so the end of a request need not re-enter its context
+        // (an AsyncLocalStorage run per request): whoever logs from onRequestEnd writes them.
+        onRequestEnd({
           method,
           route: state.route,
           probe: state.probe,
@@ -115,7 +119,7 @@ export function tracedServerFactory(options: TracedServerOptions) {
 
 /** Fastify `genReqId`: the id the server factory chose. */
 export function requestIdOf(req: IncomingMessage): string {
-  return (req as TrackedRequest)[STATE]?.requestId ?? randomUUID();
+  return (req as TrackedRequest)[STATE]?.requestId ?? randomRequestId();
 }
 
 /**

@@ -24,7 +24,7 @@ export type AccessLevel = 'info' | 'debug';
  *
  * Skipping the redaction walk is safe because no field can carry caller-supplied text: the
  * method is an HTTP token Node's parser validated, the route is a template from the code, the
- * ids are hex, a UUID or a request id the server factory checked against a strict pattern, and
+ * ids are hex or a request id the server factory checked against a strict pattern, and
  * status and duration are numbers. The raw URL is deliberately not logged.
  */
 export class AccessLog {

@@ -25,11 +25,11 @@ import {
   BasicTracerProvider,
   BatchSpanProcessor,
   ParentBasedSampler,
-  RandomIdGenerator,
   type SpanProcessor,
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { randomSpanId, randomTraceId } from './random-ids.js';
 
 export interface TracingOptions {
   service: string;
@@ -72,7 +72,8 @@ const headerSetter: TextMapSetter<MessageHeaders> = {
 };
 
 let contextManagerInstalled = false;
-const ids = new RandomIdGenerator();
+/** The SDK's spans draw their ids from the same pool as the kit's bare span contexts. */
+const idGenerator = { generateTraceId: randomTraceId, generateSpanId: randomSpanId };
 
 /**
  * Tracing for one service. Context propagation is explicit: the kit extracts on inbound HTTP and
@@ -116,6 +117,7 @@ export class Tracing {
             : new AlwaysOffSampler(),
       }),
       spanProcessors,
+      idGenerator,
     });
     this.tracer = this.#provider.getTracer(options.service, options.version);
   }
@@ -130,8 +132,8 @@ export class Tracing {
     const parentSpan = trace.getSpanContext(parent);
     const inherited = parentSpan !== undefined && isSpanContextValid(parentSpan);
     return trace.wrapSpanContext({
-      traceId: inherited ? parentSpan.traceId : ids.generateTraceId(),
-      spanId: ids.generateSpanId(),
+      traceId: inherited ? parentSpan.traceId : randomTraceId(),
+      spanId: randomSpanId(),
       traceFlags: inherited ? parentSpan.traceFlags & TraceFlags.SAMPLED : TraceFlags.NONE,
       ...(inherited && parentSpan.traceState ? { traceState: parentSpan.traceState } : {}),
     });
