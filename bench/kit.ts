@@ -4,6 +4,11 @@
  * both sides alike. Each server runs in its own process; autocannon drives it from this one.
  *
  *   npm run bench:kit -- [--seconds 5] [--rounds 3] [--connections 32] [--breakdown]
+ *                        [--against REF]
+ *
+ * --against REF adds the kit service as of another commit (a temporary git worktree on this
+ * install's dependencies), alternated with the others, so a change is measured against its base
+ * in one run instead of across runs that this shared machine's drift would blur.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
@@ -15,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { freePort } from '@bulwark/testkit';
 import autocannon from 'autocannon';
 import { request } from 'undici';
+import { type Checkout, checkout } from './checkout.js';
 
 const { values } = parseArgs({
   options: {
@@ -22,6 +28,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '32' },
     breakdown: { type: 'boolean', default: false },
+    against: { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
@@ -39,28 +46,22 @@ interface Sample {
   non2xx: number;
 }
 
-async function startServer(
-  file: string,
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; port: number }> {
+async function startServer(subject: Subject): Promise<{ child: ChildProcess; port: number }> {
+  const { file, env = {}, root = join(import.meta.dirname, '..') } = subject;
   const port = await freePort();
   // Logs go to /dev/null: the figure is the service's own cost (formatting and writing each
   // line), not that of a log collector reading a pipe on the same two cores.
   const devNull = openSync('/dev/null', 'w');
-  const child = spawn(
-    process.execPath,
-    ['--import', tsx, join(import.meta.dirname, 'servers', file)],
-    {
-      env: {
-        ...process.env,
-        PORT: String(port),
-        NODE_ENV: 'production',
-        LOG_LEVEL: 'info',
-        ...env,
-      },
-      stdio: ['ignore', devNull, 'inherit'],
+  const child = spawn(process.execPath, ['--import', tsx, join(root, 'bench', 'servers', file)], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      ...env,
     },
-  );
+    stdio: ['ignore', devNull, 'inherit'],
+  });
   closeSync(devNull);
   let exited = false;
   child.once('exit', () => {
@@ -95,8 +96,8 @@ function cpuMicros(pid: number): { user: number; total: number } {
 }
 const CLOCK_TICKS_PER_SECOND = 100;
 
-async function measure(file: string, env: Record<string, string> = {}): Promise<Sample> {
-  const { child, port } = await startServer(file, env);
+async function measure(subject: Subject): Promise<Sample> {
+  const { child, port } = await startServer(subject);
   const url = `http://127.0.0.1:${port}/v1/hello/world`;
   await autocannon({ url, connections, duration: 1 }); // warm-up: JIT, connection pool
   const cpuBefore = cpuMicros(child.pid ?? 0);
@@ -119,8 +120,11 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 interface Subject {
   label: string;
+  /** The server, in bench/servers. */
   file: string;
   env?: Record<string, string>;
+  /** The checkout to run it from; this one by default. */
+  root?: string;
 }
 const BASELINE: Subject = { label: 'bare Fastify', file: 'bare-fastify.ts' };
 const KIT: Subject = { label: 'kit service', file: 'kit-service.ts' };
@@ -137,11 +141,23 @@ const subjects: Subject[] = values.breakdown
     ]
   : [BASELINE, KIT];
 
+let base: Checkout | undefined;
+if (values.against !== undefined) {
+  try {
+    base = checkout(values.against);
+  } catch (error) {
+    process.stderr.write(`bench:kit: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  process.once('exit', () => base?.remove());
+  subjects.push({ label: `kit @ ${base.commit}`, file: KIT.file, root: base.root });
+}
+
 const samples = new Map<Subject, Sample[]>(subjects.map((subject) => [subject, []]));
 for (let round = 1; round <= rounds; round++) {
   for (const subject of subjects) {
     process.stderr.write(`round ${round}/${rounds}: ${subject.label}…\n`);
-    samples.get(subject)?.push(await measure(subject.file, subject.env));
+    samples.get(subject)?.push(await measure(subject));
   }
 }
 
@@ -172,3 +188,10 @@ console.log(`throughput ratio kit/bare: ${(kit.rps / baseline.rps).toFixed(3)} (
 console.log(
   `cpu ratio kit/bare: ${(baseline.cpu / kit.cpu).toFixed(3)}; the kit adds ${(kit.cpu - baseline.cpu).toFixed(1)} µs of server CPU per request, ${(kit.user - baseline.user).toFixed(1)} µs of it user time`,
 );
+const baseSubject = subjects.find((subject) => subject.root !== undefined);
+if (baseSubject !== undefined) {
+  const before = summary(samples.get(baseSubject) ?? []);
+  console.log(
+    `against ${baseSubject.label}: user CPU ${before.user.toFixed(1)} → ${kit.user.toFixed(1)} µs/req, server CPU ${before.cpu.toFixed(1)} → ${kit.cpu.toFixed(1)} µs/req, throughput ratio ${(before.rps / baseline.rps).toFixed(3)} → ${(kit.rps / baseline.rps).toFixed(3)}`,
+  );
+}
