@@ -141,16 +141,20 @@ const subjects: Subject[] = values.breakdown
     ]
   : [BASELINE, KIT];
 
-let base: Checkout | undefined;
+let baseSubject: Subject | undefined;
 if (values.against !== undefined) {
+  let base: Checkout;
   try {
     base = checkout(values.against);
   } catch (error) {
     process.stderr.write(`bench:kit: ${(error as Error).message}\n`);
     process.exit(2);
   }
-  process.once('exit', () => base?.remove());
-  subjects.push({ label: `kit @ ${base.commit}`, file: KIT.file, root: base.root });
+  // The worktree goes on any exit, Ctrl-C included (a SIGKILL leaves it to `git worktree prune`).
+  process.once('exit', () => base.remove());
+  process.once('SIGINT', () => process.exit(130));
+  baseSubject = { label: `kit @ ${base.commit}`, file: KIT.file, root: base.root };
+  subjects.push(baseSubject);
 }
 
 const samples = new Map<Subject, Sample[]>(subjects.map((subject) => [subject, []]));
@@ -188,7 +192,6 @@ console.log(`throughput ratio kit/bare: ${(kit.rps / baseline.rps).toFixed(3)} (
 console.log(
   `cpu ratio kit/bare: ${(baseline.cpu / kit.cpu).toFixed(3)}; the kit adds ${(kit.cpu - baseline.cpu).toFixed(1)} µs of server CPU per request, ${(kit.user - baseline.user).toFixed(1)} µs of it user time`,
 );
-const baseSubject = subjects.find((subject) => subject.root !== undefined);
 if (baseSubject !== undefined) {
   const before = summary(samples.get(baseSubject) ?? []);
   console.log(
