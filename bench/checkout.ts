@@ -3,10 +3,12 @@
  * its base in the same run (`bench:kit --against REF`). It runs on this checkout's installed
  * dependencies: its node_modules links every package here, except the workspace's own
  * packages, which link to the checkout's sources. A commit whose dependencies differ from this
- * install's is therefore measured on this install's versions.
+ * install's is therefore measured on this install's versions. Its bench servers are replaced by
+ * this checkout's, so both sides serve the same route through the same harness and only the
+ * packages differ.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readlinkSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -33,6 +35,7 @@ export function checkout(ref: string): Checkout {
   const root = mkdtempSync(join(tmpdir(), 'bulwark-bench-'));
   git('worktree', 'add', '--detach', '--quiet', root, commit);
   linkDependencies(root);
+  cpSync(join(ROOT, 'bench', 'servers'), join(root, 'bench', 'servers'), { recursive: true });
   return {
     root,
     commit,

@@ -4,7 +4,11 @@
  * both sides alike. Each server runs in its own process; autocannon drives it from this one.
  *
  *   npm run bench:kit -- [--seconds 5] [--rounds 3] [--connections 32] [--breakdown]
- *                        [--against REF]
+ *                        [--route empty|postgres] [--against REF]
+ *
+ * --route picks the route's work (bench/servers/hello-route.ts): empty answers from memory, the
+ * worst case for the ratio; postgres runs one query per request on the local PostgreSQL
+ * (BENCH_POSTGRES_URL), the shape of a typical API route.
  *
  * --against REF adds the kit service as of another commit (a temporary git worktree on this
  * install's dependencies), alternated with the others, so a change is measured against its base
@@ -28,9 +32,14 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '32' },
     breakdown: { type: 'boolean', default: false },
+    route: { type: 'string', default: 'empty' },
     against: { type: 'string' },
   },
 });
+if (values.route !== 'empty' && values.route !== 'postgres') {
+  process.stderr.write(`bench:kit: --route must be empty or postgres, not ${values.route}\n`);
+  process.exit(2);
+}
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const connections = Number(values.connections);
@@ -58,6 +67,7 @@ async function startServer(subject: Subject): Promise<{ child: ChildProcess; por
       PORT: String(port),
       NODE_ENV: 'production',
       LOG_LEVEL: 'info',
+      BENCH_ROUTE: values.route,
       ...env,
     },
     stdio: ['ignore', devNull, 'inherit'],
@@ -175,7 +185,7 @@ const summary = (list: Sample[]) => ({
 });
 const baseline = summary(samples.get(BASELINE) ?? []);
 console.log(
-  `bench:kit  ${rounds} rounds x ${seconds} s, ${connections} connections, median of rounds`,
+  `bench:kit  route ${values.route}, ${rounds} rounds x ${seconds} s, ${connections} connections, median of rounds`,
 );
 console.log(
   `${'server'.padEnd(24)}${'req/s'.padStart(8)}${'ratio'.padStart(8)}${'cpu µs/req'.padStart(12)}${'cpu ratio'.padStart(11)}${'user µs/req'.padStart(13)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}  failures`,

@@ -1,10 +1,16 @@
 // Baseline for bench:kit: the same route on Fastify with nothing added.
 import Fastify from 'fastify';
+import { registerHelloRoute } from './hello-route.js';
 
 const app = Fastify({ logger: false });
-app.get('/v1/hello/:name', async (request) => ({
-  hello: (request.params as { name: string }).name,
-}));
+const route = registerHelloRoute(app);
 await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT) });
 process.stdout.write('listening\n');
-process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
+process.on(
+  'SIGTERM',
+  () =>
+    void app
+      .close()
+      .then(() => route.close())
+      .then(() => process.exit(0)),
+);

@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import Fastify from 'fastify';
+import { registerHelloRoute } from './hello-route.js';
 
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 const app = Fastify({
@@ -12,9 +13,14 @@ const app = Fastify({
   serverFactory: (handler) =>
     createServer((req, res) => context.with(ROOT_CONTEXT, handler, undefined, req, res)),
 });
-app.get('/v1/hello/:name', async (request) => ({
-  hello: (request.params as { name: string }).name,
-}));
+const route = registerHelloRoute(app);
 await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT) });
 process.stdout.write('listening\n');
-process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
+process.on(
+  'SIGTERM',
+  () =>
+    void app
+      .close()
+      .then(() => route.close())
+      .then(() => process.exit(0)),
+);

@@ -16,6 +16,7 @@ import {
   ServiceMetrics,
 } from '../../packages/kit/src/metrics/service-metrics.js';
 import { Tracing } from '../../packages/kit/src/tracing/tracing.js';
+import { registerHelloRoute } from './hello-route.js';
 
 const withMetrics = process.env.KIT_LAYERS === 'metrics';
 const logger = createLogger({ service: 'bench', version: '1', level: 'info' });
@@ -47,7 +48,13 @@ if (withMetrics) {
     done();
   });
 }
-app.get('/v1/hello/:name', async (request) => ({
-  hello: (request.params as { name: string }).name,
-}));
+const route = registerHelloRoute(app);
 await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT) });
+process.on(
+  'SIGTERM',
+  () =>
+    void app
+      .close()
+      .then(() => route.close())
+      .then(() => process.exit(0)),
+);

@@ -1,0 +1,33 @@
+// The route every bench:kit server serves, so that bare Fastify and a kit service differ only in
+// the kit. BENCH_ROUTE picks its work:
+//   empty     (default) answers from memory: the kit's fixed cost is the whole difference, the
+//             worst case for the ratio
+//   postgres  one query per request on PostgreSQL (BENCH_POSTGRES_URL, default the local
+//             server), the shape of a typical API route
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+
+export interface HelloRoute {
+  /** Releases what the route holds (the PostgreSQL pool). */
+  close(): Promise<void>;
+}
+
+export function registerHelloRoute(app: FastifyInstance): HelloRoute {
+  if (process.env.BENCH_ROUTE === 'postgres') {
+    const pool = new pg.Pool({
+      connectionString:
+        process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+      max: 16,
+    });
+    app.get('/v1/hello/:name', async (request) => {
+      const { name } = request.params as { name: string };
+      const { rows } = await pool.query<{ hello: string }>('SELECT $1::text AS hello', [name]);
+      return rows[0];
+    });
+    return { close: () => pool.end() };
+  }
+  app.get('/v1/hello/:name', async (request) => ({
+    hello: (request.params as { name: string }).name,
+  }));
+  return { close: async () => {} };
+}
