@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import Fastify from 'fastify';
-import { registerHelloRoute } from './hello-route.js';
+import { exitOnSigterm, registerHelloRoute } from './hello-route.js';
 
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 const app = Fastify({
@@ -16,11 +16,4 @@ const app = Fastify({
 const route = registerHelloRoute(app);
 await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT) });
 process.stdout.write('listening\n');
-process.on(
-  'SIGTERM',
-  () =>
-    void app
-      .close()
-      .then(() => route.close())
-      .then(() => process.exit(0)),
-);
+exitOnSigterm(app, route);

@@ -31,3 +31,13 @@ export function registerHelloRoute(app: FastifyInstance): HelloRoute {
   }));
   return { close: async () => {} };
 }
+
+/** For the servers without the kit's lifecycle: close the server, then the route, then exit. */
+export function exitOnSigterm(app: FastifyInstance, route: HelloRoute): void {
+  process.on('SIGTERM', () => {
+    void app
+      .close()
+      .then(() => route.close())
+      .then(() => process.exit(0));
+  });
+}

@@ -16,7 +16,7 @@ import {
   ServiceMetrics,
 } from '../../packages/kit/src/metrics/service-metrics.js';
 import { Tracing } from '../../packages/kit/src/tracing/tracing.js';
-import { registerHelloRoute } from './hello-route.js';
+import { exitOnSigterm, registerHelloRoute } from './hello-route.js';
 
 const withMetrics = process.env.KIT_LAYERS === 'metrics';
 const logger = createLogger({ service: 'bench', version: '1', level: 'info' });
@@ -50,11 +50,4 @@ if (withMetrics) {
 }
 const route = registerHelloRoute(app);
 await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT) });
-process.on(
-  'SIGTERM',
-  () =>
-    void app
-      .close()
-      .then(() => route.close())
-      .then(() => process.exit(0)),
-);
+exitOnSigterm(app, route);
