@@ -7,7 +7,7 @@
 import { entryHashOfBytes, payloadHashOfBytes } from './entry.js';
 import { HASH_BYTES } from './hash.js';
 import { leafHashOfBytes } from './merkle.js';
-import { BYTE_FIELDS, type EntryPage, FIELD } from './store/entry-page.js';
+import { boundsAt, type EntryPage, FIELD, fieldBytes } from './store/entry-page.js';
 
 export interface ChainFailure {
   readonly seq: number;
@@ -54,26 +54,37 @@ export function checkChain(
       );
     }
     // [start, end) of each byte field of this row (see EntryPage).
-    const at = r * BYTE_FIELDS * 2;
+    const payload = boundsAt(r, FIELD.payload);
     const payloadHash = payloadHashOfBytes(
       data,
-      bounds[at + FIELD.payload * 2] as number,
-      bounds[at + FIELD.payload * 2 + 1] as number,
+      bounds[payload] as number,
+      bounds[payload + 1] as number,
     );
-    const payloadHashStart = bounds[at + FIELD.payloadHash * 2] as number;
-    const payloadHashEnd = bounds[at + FIELD.payloadHash * 2 + 1] as number;
-    if (!equalsAt(payloadHash, data, payloadHashStart, payloadHashEnd))
+    const storedPayloadHash = boundsAt(r, FIELD.payloadHash);
+    if (
+      !equalsAt(
+        payloadHash,
+        data,
+        bounds[storedPayloadHash] as number,
+        bounds[storedPayloadHash + 1] as number,
+      )
+    )
       return failed(r, seq, `entry ${seq}: the payload does not match its payload hash`);
-    const prevHashStart = bounds[at + FIELD.prevHash * 2] as number;
-    const prevHashEnd = bounds[at + FIELD.prevHash * 2 + 1] as number;
-    if (data.compare(prevData, prevStart, prevEnd, prevHashStart, prevHashEnd) !== 0)
+    const link = boundsAt(r, FIELD.prevHash);
+    if (data.compare(prevData, prevStart, prevEnd, bounds[link], bounds[link + 1]) !== 0)
       return failed(r, seq, `entry ${seq}: prev hash does not link to entry ${seq - 1}`);
     const timeMs = page.timeMs[r] as number;
-    const entryHashStart = bounds[at + FIELD.entryHash * 2] as number;
-    const entryHashEnd = bounds[at + FIELD.entryHash * 2 + 1] as number;
+    const entryHash = boundsAt(r, FIELD.entryHash);
+    const entryHashStart = bounds[entryHash] as number;
+    const entryHashEnd = bounds[entryHash + 1] as number;
     if (
       !(timeMs >= 0) ||
-      !equalsAt(entryHashOfBytes(seq, timeMs, data, bounds, at), data, entryHashStart, entryHashEnd)
+      !equalsAt(
+        entryHashOfBytes(seq, timeMs, data, bounds, boundsAt(r, 0)),
+        data,
+        entryHashStart,
+        entryHashEnd,
+      )
     )
       return failed(r, seq, `entry ${seq}: the entry hash does not match its fields`);
     leaves.set(leafHashOfBytes(data, entryHashStart), r * HASH_BYTES);
@@ -90,7 +101,5 @@ const failed = (passed: number, seq: number, reason: string): ChainResult => ({
 });
 
 /** A copy of row `row`'s stored entry hash. */
-export function entryHashAt(page: EntryPage, row: number): Uint8Array {
-  const at = row * BYTE_FIELDS * 2 + FIELD.entryHash * 2;
-  return Uint8Array.prototype.slice.call(page.data, page.bounds[at], page.bounds[at + 1]);
-}
+export const entryHashAt = (page: EntryPage, row: number): Uint8Array =>
+  new Uint8Array(fieldBytes(page, row, FIELD.entryHash));

@@ -1,7 +1,7 @@
 import { HASH_BYTES, type Hash } from './hash.js';
 import { leafHash, type SubtreeKey } from './merkle.js';
 import type { SqlQueryable } from './store/driver.js';
-import { BYTE_FIELDS, FIELD } from './store/entry-page.js';
+import { FIELD, fieldBytes } from './store/entry-page.js';
 import { entryPages } from './store/entry-page-reader.js';
 import { readSubtrees, splitHashes } from './store/tables.js';
 
@@ -78,17 +78,10 @@ export class SubtreeCache {
   async #catchUp(size: number): Promise<void> {
     // The verifier's page stream: binary COPY on PostgreSQL, several pages in flight.
     for await (const page of entryPages(this.#q, this.#size + 1, size, 10_000)) {
-      const { data, bounds } = page;
       for (let r = 0; r < page.count; r++) {
         if (page.seq[r] !== this.#size + 1)
           throw new RangeError(`entry ${this.#size + 1} is missing from the store`);
-        const at = r * BYTE_FIELDS * 2;
-        const hash = at + FIELD.entryHash * 2;
-        const nodes = at + FIELD.treeNodes * 2;
-        this.#add(
-          data.subarray(bounds[hash], bounds[hash + 1]),
-          data.subarray(bounds[nodes], bounds[nodes + 1]),
-        );
+        this.#add(fieldBytes(page, r, FIELD.entryHash), fieldBytes(page, r, FIELD.treeNodes));
       }
     }
     if (this.#size < size) throw new RangeError(`the store has no entry ${this.#size + 1}`);

@@ -13,7 +13,7 @@ import { CompactRange, leafHash, verifyInclusion } from './merkle.js';
 import { type Checkpoint, type NoteKey, openCheckpoint, readCheckpointNote } from './note.js';
 import { frontierAt, proveInclusion } from './proofs.js';
 import { type SqlQueryable, toNumber } from './store/driver.js';
-import { BYTE_FIELDS, type EntryPage, FIELD } from './store/entry-page.js';
+import { boundsAt, type EntryPage, FIELD } from './store/entry-page.js';
 import { entryPages } from './store/entry-page-reader.js';
 import { joinHashes, listCheckpoints, readEntry, readHead } from './store/tables.js';
 import type { Witness } from './witness.js';
@@ -239,7 +239,7 @@ export async function verifyLedger(
     for (let r = 0; r < result.passed; r++) {
       const seq = expected;
       const completed = range.append(leaves.subarray(r * HASH_BYTES, (r + 1) * HASH_BYTES));
-      const at = r * BYTE_FIELDS * 2 + FIELD.treeNodes * 2;
+      const at = boundsAt(r, FIELD.treeNodes);
       if (!nodesMatch(completed, data, bounds[at] as number, bounds[at + 1] as number)) {
         bad(seq, `entry ${seq}: the stored Merkle nodes disagree with the chain`);
         return;

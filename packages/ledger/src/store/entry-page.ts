@@ -30,3 +30,12 @@ export interface EntryPage {
   readonly data: Buffer;
   readonly bounds: Int32Array;
 }
+
+/** Where row `row`'s field `field` starts in a page's `bounds`; its end is at the next index. */
+export const boundsAt = (row: number, field: number): number => (row * BYTE_FIELDS + field) * 2;
+
+/** Row `row`'s field `field` as a view into the page's buffer (no copy). */
+export function fieldBytes(page: EntryPage, row: number, field: number): Buffer {
+  const at = boundsAt(row, field);
+  return page.data.subarray(page.bounds[at], page.bounds[at + 1]);
+}
