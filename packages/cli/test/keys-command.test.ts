@@ -1,53 +1,16 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadKeyring } from '@bulwark/keys';
 import { createSoftHsmToken, SOFTHSM_MODULE, softhsm } from '@bulwark/testkit';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli as bulwark, expectOneLineFailure, type Run } from './run-cli.js';
 
 const bin = fileURLToPath(new URL('../bin/bulwark.mjs', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'bulwark-cli-keys-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs the CLI in this process (a child process per call costs about a second on this machine):
- * the environment is swapped in for the call, and stdout/stderr writes are captured.
- */
-async function bulwark(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  const saved = new Map(Object.keys(env).map((name) => [name, process.env[name]]));
-  const setEnv = (values: Iterable<[string, string | undefined]>) => {
-    for (const [name, value] of values) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  };
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = vi
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((chunk) => out.push(String(chunk)) > 0);
-  const stderr = vi
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((chunk) => err.push(String(chunk)) > 0);
-  setEnv(Object.entries({ NO_COLOR: '1', ...env }));
-  try {
-    const code = await main(args);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    setEnv(saved);
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
 
 /** The real executable, once, to prove the exit code reaches the shell. */
 function bulwarkProcess(args: string[], env: Record<string, string>): Promise<Run> {
@@ -61,14 +24,6 @@ function bulwarkProcess(args: string[], env: Record<string, string>): Promise<Ru
       },
     );
   });
-}
-
-/** A failure is one line on stderr, exit 2, and never a stack trace. */
-function expectOneLineFailure(run: Run, text: string | RegExp) {
-  expect(run.code).toBe(2);
-  expect(run.stderr).toMatch(text);
-  expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
-  expect(run.stderr).not.toMatch(/\n\s+at /);
 }
 
 const fileEnv = {
@@ -146,6 +101,26 @@ describe('bulwark keys (file provider)', () => {
     expectOneLineFailure(await bulwark(['keys', 'list', '--dir', loose], fileEnv), /must be 0600/);
     const usage = await bulwark(['keys', 'list', '--provider', 'cloud'], fileEnv);
     expect(usage.code).toBe(2);
+  });
+});
+
+describe('bulwark keys reading commands', () => {
+  it('exit 2 with one line for a keystore directory that does not exist, and create nothing', async () => {
+    const missing = join(work, 'no-such-keystore', 'keys');
+    for (const args of [
+      ['keys', 'list', '--dir', missing],
+      ['keys', 'list', 'checkpoint', '--dir', missing],
+      ['keys', 'export-public', '--dir', missing],
+      ['keys', 'rotate', 'checkpoint', '--dir', missing],
+    ]) {
+      const run = await bulwark(args, fileEnv);
+      expectOneLineFailure(run, `does not exist`);
+      expect(run.stderr, args.join(' ')).toContain(missing);
+      expect(existsSync(join(work, 'no-such-keystore')), args.join(' ')).toBe(false);
+    }
+    // Writing is what creates a keystore.
+    expect((await bulwark(['keys', 'init', 'checkpoint', '--dir', missing], fileEnv)).code).toBe(0);
+    expect(statSync(missing).mode & 0o777).toBe(0o700);
   });
 });
 

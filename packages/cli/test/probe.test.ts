@@ -18,6 +18,7 @@ import {
   hang,
   httpTarget,
   json,
+  silentTcpTarget,
   type Target,
 } from './probe-targets.js';
 
@@ -211,6 +212,17 @@ describe('bulwark probe against broken targets', () => {
     expect(stderr).not.toMatch(STACK_LINE);
   });
 
+  it('exits 2 with a one-line cause for a port that accepts connections but never answers', async () => {
+    const url = await target(silentTcpTarget());
+    const started = Date.now();
+    const { code, stdout, stderr } = await probe('--timeout-ms', '300', url);
+    expect(code).toBe(2);
+    expect(stderr).toBe(`bulwark: ${url}/ unreachable: no HTTP answer within 300 ms\n`);
+    expect(stdout).toContain('reachable  FAIL');
+    // One timeout, not one per check: a generous sanity bound, not a benchmark.
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('fails every check, exit 1, for a service that answers 500 everywhere', async () => {
     const url = await target(failingTarget());
     const { code, report } = await probeJson(url);
@@ -308,7 +320,7 @@ describe('bulwark probe against broken targets', () => {
     const { code, report } = await probeJson('--timeout-ms', '300', url);
     expect(code).toBe(1);
     expect(check(report, 'ready').detail).toBe(
-      '/ready: no complete answer within 300 ms (sample 1 of 3)',
+      '/ready: no HTTP answer within 300 ms (sample 1 of 3)',
     );
     expect(check(report, 'live').ok).toBe(true);
     // One timeout, not one per sample: a generous sanity bound, not a benchmark.

@@ -13,7 +13,7 @@ export function auditPaths(paths: string[], options: Partial<AuditOptions> = {})
     cwd: FIXTURES,
     today: TODAY,
     kubectl: false,
-    waiversFile: '/nonexistent/waivers.yaml',
+    waiversFile: false,
     ...options,
     paths,
   });

@@ -7,6 +7,7 @@ import {
   gateFails,
   isIsoDate,
   KustomizeError,
+  MAX_INPUT_BYTES,
   type Palette,
   PLAIN,
   PROFILES,
@@ -41,6 +42,7 @@ interface AuditFlags {
   composeProfile?: string[];
   kustomize: boolean;
   asOf?: string;
+  allowEmpty: boolean;
 }
 
 function parseOutput(value: string, previous: AuditFlags['output'] = []): AuditFlags['output'] {
@@ -68,10 +70,32 @@ function parseDate(value: string): string {
   return value;
 }
 
-async function readStdin(): Promise<string> {
+/**
+ * Stdin's bytes, up to one past the audit's input limit (the audit reports the overflow as a
+ * finding); reading stops there, so an endless producer cannot fill memory.
+ */
+async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  let total = 0;
+  for await (const chunk of process.stdin) {
+    chunks.push(chunk as Buffer);
+    total += (chunk as Buffer).byteLength;
+    if (total > MAX_INPUT_BYTES) {
+      process.stdin.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/** Why an audit that judged nothing is refused; one line. */
+function nothingToAudit(paths: readonly string[], stdin: Buffer | undefined): string {
+  const hint = 'pass --allow-empty if that is expected';
+  if (paths.length === 1 && stdin !== undefined && stdin.toString('utf8').trim() === '') {
+    return `nothing to audit: stdin is empty (did the command before the pipe fail?); ${hint}`;
+  }
+  const named = paths.map((path) => (path === '-' ? 'stdin' : path)).join(', ');
+  return `nothing to audit in ${named}: no Dockerfile, compose file or Kubernetes manifest; ${hint}`;
 }
 
 function render(
@@ -151,18 +175,24 @@ export function registerAudit(program: Command, setExitCode: SetExitCode): void 
       'judge waiver expiry as of this date (YYYY-MM-DD) instead of today',
       parseDate,
     )
+    .option(
+      '--allow-empty',
+      'pass when there is nothing to audit (by default an empty stdin or a directory without deploy files exits 2)',
+      false,
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  bulwark audit deploy/\n  helm template ./chart | bulwark audit -\n  bulwark audit . --output sarif=audit.sarif --output junit=audit.xml --fail-on high\n' +
-        '\nExit codes: 0 no unwaived finding at or above --fail-on, 1 findings, 2 bad usage or unreadable input.',
+        '\nExit codes: 0 no unwaived finding at or above --fail-on, 1 findings, 2 bad usage, unreadable input or nothing to audit.',
     )
     .action(async (paths: string[], flags: AuditFlags) => {
       let report: AuditReport;
+      const stdin = paths.includes('-') ? await readStdin() : undefined;
       try {
         const baseline = flags.baseline ? readBaseline(resolve(flags.baseline)) : undefined;
         report = audit({
           paths,
-          stdin: paths.includes('-') ? await readStdin() : undefined,
+          stdin,
           profile: flags.profile,
           today: flags.asOf,
           waiversFile: flags.waivers,
@@ -186,6 +216,9 @@ export function registerAudit(program: Command, setExitCode: SetExitCode): void 
           throw new UsageError(error.message);
         }
         throw error;
+      }
+      if (report.nothingAudited && !flags.allowEmpty) {
+        throw new UsageError(nothingToAudit(paths, stdin));
       }
       const failed = gateFails(report, flags.failOn);
       for (const output of flags.output) {

@@ -19,7 +19,9 @@ export interface Answer {
 
 /**
  * Why a request got no usable answer: nothing speaking HTTP is there (see UNREACHABLE), or an
- * HTTP server answered too slowly or too much (`timeout`, `too-large`).
+ * HTTP server answered too slowly or too much (`timeout`, `too-large`). `no-answer` is the
+ * deadline passing before any HTTP response line: as the first exchange, the target is unreachable
+ * (a wedged process, a port-forward to nothing); later, it is a failing check.
  */
 export type FailureCause =
   | 'refused'
@@ -29,6 +31,7 @@ export type FailureCause =
   | 'closed'
   | 'tls'
   | 'network'
+  | 'no-answer'
   | 'timeout'
   | 'too-large';
 
@@ -48,6 +51,7 @@ const UNREACHABLE: ReadonlySet<FailureCause> = new Set([
   'closed',
   'tls',
   'network',
+  'no-answer',
 ]);
 
 /** True when the failure says no HTTP server is there at all, rather than a bad answer. */
@@ -89,6 +93,7 @@ export class HttpProbeClient {
   async get(url: URL, options: GetOptions): Promise<Exchange> {
     const started = performance.now();
     const deadline = AbortSignal.timeout(this.#timeoutMs);
+    let answered = false;
     try {
       const response = await request(url, {
         method: 'GET',
@@ -96,6 +101,7 @@ export class HttpProbeClient {
         dispatcher: this.#agent,
         signal: deadline,
       });
+      answered = true;
       const bytes = await readCapped(response.body, options.maxBodyBytes);
       if (bytes === undefined) {
         response.body.destroy();
@@ -113,7 +119,11 @@ export class HttpProbeClient {
         ms,
       };
     } catch (error) {
-      return classify(error, this.#timeoutMs);
+      const failed = classify(error, this.#timeoutMs);
+      // undici resolves `request` once the status line and headers are in.
+      return failed.cause === 'timeout' && !answered
+        ? failure('no-answer', `no HTTP answer within ${this.#timeoutMs} ms`)
+        : failed;
     }
   }
 

@@ -5,7 +5,7 @@ import {
   randomBytes,
   sign,
 } from 'node:crypto';
-import type { Stats } from 'node:fs';
+import type { Dirent, Stats } from 'node:fs';
 import { link, lstat, mkdir, open, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type AuditSink, auditedSigner } from '../audit.js';
@@ -15,6 +15,7 @@ import {
   InsecurePermissionsError,
   KeyExistsError,
   KeyNotFoundError,
+  KeysConfigError,
   KeysError,
   KeystoreCorruptError,
   ProviderClosedError,
@@ -29,7 +30,7 @@ import {
 import type { Signer } from '../signer.js';
 
 export interface FileKeyProviderOptions {
-  /** The keystore directory; created with mode 0700 when missing. */
+  /** The keystore directory; the first key created creates it, mode 0700. Reading never creates it. */
   readonly dir: string;
   readonly audit: AuditSink;
   /**
@@ -58,8 +59,9 @@ export async function openFileKeyProvider(options: FileKeyProviderOptions): Prom
   ) {
     throw new FileKeysRefusedInProductionError();
   }
-  await mkdir(options.dir, { recursive: true, mode: 0o700 });
-  await assertPrivate(options.dir, 'directory');
+  // Opening is not writing: a missing keystore is created by the first key, never here, so that
+  // listing a mistyped directory fails instead of leaving an empty keystore behind.
+  if (await exists(options.dir)) await assertPrivate(options.dir, 'directory');
   return new FileKeyProvider(options.dir, options.audit);
 }
 
@@ -84,20 +86,28 @@ class FileKeyProvider implements KeyProvider {
   async rotate(name: string): Promise<KeyVersionInfo> {
     this.#assertOpen();
     const existing = await this.#versionNumbers(assertKeyName(name));
-    if (existing.length === 0) throw new KeyNotFoundError(name, this.#dir);
+    if (existing.length === 0) throw await this.#notFound(name);
     return this.#write(name, Math.max(...existing) + 1);
   }
 
   async versions(name: string): Promise<KeyVersionInfo[]> {
     this.#assertOpen();
     const numbers = await this.#versionNumbers(assertKeyName(name));
-    if (numbers.length === 0) throw new KeyNotFoundError(name, this.#dir);
+    if (numbers.length === 0) throw await this.#notFound(name);
     return Promise.all(numbers.map(async (version) => (await this.#read(name, version)).info));
   }
 
   async list(): Promise<KeyVersionInfo[]> {
     this.#assertOpen();
-    const entries = await readdir(this.#dir, { withFileTypes: true });
+    let entries: Dirent[];
+    try {
+      entries = await readdir(this.#dir, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      throw new KeysConfigError(
+        `file keystore directory ${this.#dir} does not exist (creating a key creates it)`,
+      );
+    }
     const all: KeyVersionInfo[] = [];
     for (const entry of entries) {
       // Anything that is not a key directory (editor files, a README) is not ours to list.
@@ -113,7 +123,7 @@ class FileKeyProvider implements KeyProvider {
     const numbers = await this.#versionNumbers(assertKeyName(name));
     const version = options.version ?? Math.max(0, ...numbers);
     if (!numbers.includes(version)) {
-      throw new KeyNotFoundError(version ? formatKeyId(name, version) : name, this.#dir);
+      throw await this.#notFound(version ? formatKeyId(name, version) : name);
     }
     const { info, privateKey } = await this.#read(name, version);
     const signer: Signer = {
@@ -134,6 +144,14 @@ class FileKeyProvider implements KeyProvider {
 
   #assertOpen() {
     if (this.#closed) throw new ProviderClosedError('file');
+  }
+
+  /** Says so when the whole keystore is missing, not just the key (a mistyped --dir, say). */
+  async #notFound(keyIdOrName: string): Promise<KeyNotFoundError> {
+    const where = (await exists(this.#dir))
+      ? this.#dir
+      : `${this.#dir}: the keystore directory does not exist`;
+    return new KeyNotFoundError(keyIdOrName, where);
   }
 
   async #versionNumbers(name: string): Promise<number[]> {
@@ -190,6 +208,8 @@ class FileKeyProvider implements KeyProvider {
    */
   async #write(name: string, version: number): Promise<KeyVersionInfo> {
     const keyDir = join(this.#dir, name);
+    await mkdir(this.#dir, { recursive: true, mode: 0o700 });
+    await assertPrivate(this.#dir, 'directory');
     await mkdir(keyDir, { recursive: true, mode: 0o700 });
     await assertPrivate(keyDir, 'directory');
     const { privateKey } = generateKeyPairSync('ed25519');
@@ -218,6 +238,16 @@ class FileKeyProvider implements KeyProvider {
       await unlink(temp).catch(() => undefined);
     }
     return (await this.#read(name, version)).info;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
   }
 }
 

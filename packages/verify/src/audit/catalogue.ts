@@ -1,4 +1,6 @@
+import { MAX_INPUT_MIB } from './input-text.js';
 import type { Format, Profile, Severity } from './model.js';
+import { MAX_ALIAS_NODES, MAX_YAML_DEPTH } from './yaml-limits.js';
 
 /**
  * One control catalogue for every format. A control's ID never changes once published: waivers,
@@ -372,8 +374,10 @@ export const CONTROLS: readonly Control[] = [
     profile: 'meta',
     formats: [],
     rationale:
-      'A file that cannot be parsed cannot be audited, and the orchestrator will reject or misread it.',
-    fix: 'Fix the syntax error at the reported location.',
+      'A file that cannot be parsed cannot be audited, and the orchestrator will reject or misread it. ' +
+      `So is a file past the audit's limits (${MAX_INPUT_MIB} MiB, ${MAX_YAML_DEPTH} levels of nesting, ` +
+      `${MAX_ALIAS_NODES.toLocaleString('en-US')} nodes added by aliases) or one that is not UTF-8 text.`,
+    fix: 'Fix the syntax error at the reported location, or bring the file within the limit the finding names.',
   },
   {
     id: 'BW-WAIVER-INVALID',

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { controlById, controlInProfile } from './catalogue.js';
 import { checkComposeService } from './compose/checks.js';
@@ -11,6 +11,7 @@ import {
 } from './compose/project.js';
 import { checkDockerfile } from './dockerfile/checks.js';
 import { type DockerImage, parseDockerfile, type Stage, targetStage } from './dockerfile/image.js';
+import { decodeInput } from './input-text.js';
 import { type AuditInput, collectInputs, displayPathFor, looksLikeDockerfile } from './inputs.js';
 import { checkKubeObject } from './kubernetes/checks.js';
 import { KubeGraph } from './kubernetes/graph.js';
@@ -44,19 +45,24 @@ import {
   WAIVER_ANNOTATION,
   type Waiver,
   type WaiverPolicy,
+  type WaiversFile,
+  WaiversFileError,
 } from './waivers.js';
 import { isObject, parseYamlStream } from './yaml-tree.js';
 
 export interface AuditOptions {
-  /** Files and directories; `-` reads stdin (pass its text as `stdin`). */
+  /** Files and directories; `-` reads stdin (pass its bytes, or its text, as `stdin`). */
   readonly paths: readonly string[];
-  readonly stdin?: string;
+  readonly stdin?: string | Uint8Array;
   readonly cwd?: string;
   readonly profile?: Profile;
   /** YYYY-MM-DD against which waiver expiry is judged; defaults to today (UTC). */
   readonly today?: string;
-  /** Defaults to `.bulwark/waivers.yaml` under cwd when it exists. */
-  readonly waiversFile?: string;
+  /**
+   * A waivers file that must exist; `false` for none. Undefined reads `.bulwark/waivers.yaml`
+   * under cwd when it exists.
+   */
+  readonly waiversFile?: string | false;
   readonly policy?: Partial<WaiverPolicy>;
   /** Active compose profiles; undefined audits every service. */
   readonly composeProfiles?: readonly string[];
@@ -68,7 +74,8 @@ export interface AuditOptions {
 
 export interface AuditedInput {
   readonly file: string;
-  readonly format: Format | 'kustomize' | 'ignored';
+  /** `ignored`: not a Dockerfile, compose file or manifest; `refused`: not auditable text (a finding says why). */
+  readonly format: Format | 'kustomize' | 'ignored' | 'refused';
   readonly objects: number;
 }
 
@@ -80,6 +87,12 @@ export interface AuditReport {
   /** Resources judged: Kubernetes objects, compose services and Dockerfiles. */
   readonly objects: number;
   readonly baselineSuppressed: number;
+  /**
+   * Nothing was audited: no resource was judged and no input produced a finding. An empty stdin
+   * (a `helm template` that failed before the pipe) or a directory without deploy files looks
+   * like a pass otherwise.
+   */
+  readonly nothingAudited: boolean;
 }
 
 export const STDIN_NAME = '<stdin>';
@@ -98,10 +111,7 @@ export function audit(options: AuditOptions): AuditReport {
   for (const input of inputs) run.add(input);
   run.finishKubernetes();
 
-  const waiversPath = options.waiversFile
-    ? resolve(cwd, options.waiversFile)
-    : join(cwd, '.bulwark', 'waivers.yaml');
-  const waiversFile = loadWaiversFile(waiversPath, display(waiversPath));
+  const waiversFile = loadWaivers(options.waiversFile, cwd, display);
   const policy: WaiverPolicy = { ...DEFAULT_POLICY, ...waiversFile.policy, ...options.policy };
 
   const raw = [...run.findings, ...waiversFile.errors].filter((finding) => {
@@ -124,7 +134,22 @@ export function audit(options: AuditOptions): AuditReport {
     notes: run.notes,
     objects: run.objects,
     baselineSuppressed: all.length - reported.length,
+    nothingAudited: run.objects === 0 && run.findings.length === 0,
   };
+}
+
+/** A named waivers file must exist (a typo would silently waive nothing); the default may not. */
+function loadWaivers(
+  file: string | false | undefined,
+  cwd: string,
+  display: (absolute: string) => string,
+): WaiversFile {
+  if (file === false) return { waivers: [], policy: DEFAULT_POLICY, errors: [] };
+  const path = file === undefined ? join(cwd, '.bulwark', 'waivers.yaml') : resolve(cwd, file);
+  if (file !== undefined && !existsSync(path)) {
+    throw new WaiversFileError(`waivers file ${display(path)} does not exist`);
+  }
+  return loadWaiversFile(path, display(path));
 }
 
 /** Whether one finding blocks the gate: unwaived and at or above the threshold. */
@@ -229,7 +254,14 @@ class AuditRun {
   }
 
   /** Stdin is named `<stdin>` and, for a compose file, treated as living in the working directory. */
-  addStdin(text: string, cwd: string): void {
+  addStdin(input: string | Uint8Array, cwd: string): void {
+    const decoded =
+      typeof input === 'string' ? { ok: true as const, text: input } : decodeInput(input);
+    if (!decoded.ok) {
+      this.refused(STDIN_NAME, decoded.reason);
+      return;
+    }
+    const text = decoded.text;
     if (looksLikeDockerfile(text)) this.addDockerfile(STDIN_NAME, text);
     else this.addYaml(STDIN_NAME, text, join(cwd, STDIN_NAME));
   }
@@ -238,7 +270,14 @@ class AuditRun {
     const file = this.display(input.path);
     if (input.kind === 'dockerfile') this.addDockerfile(file, input.text);
     else if (input.kind === 'yaml') this.addYaml(file, input.text, input.path);
+    else if (input.kind === 'refused') this.refused(file, input.reason);
     else this.addKustomization(input.path);
+  }
+
+  /** A file that is not auditable text: one finding at its start, rather than a parse of garbage. */
+  private refused(file: string, reason: string): void {
+    this.inputs.push({ file, format: 'refused', objects: 0 });
+    this.malformed(file, [{ message: reason, location: { file, line: 1, column: 1 } }]);
   }
 
   private addDockerfile(file: string, text: string): void {

@@ -10,6 +10,7 @@ export {
   gateFails,
   STDIN_NAME,
 } from './engine.js';
+export { MAX_INPUT_BYTES } from './input-text.js';
 export { UnreadableInputError } from './inputs.js';
 export { KustomizeError } from './kubernetes/kustomize.js';
 export {
@@ -30,3 +31,4 @@ export { renderJson } from './reporters/json.js';
 export { renderJunit } from './reporters/junit.js';
 export { renderSarif } from './reporters/sarif.js';
 export { DEFAULT_POLICY, type WaiverPolicy, WaiversFileError } from './waivers.js';
+export { MAX_ALIAS_NODES, MAX_YAML_DEPTH } from './yaml-limits.js';

@@ -1,12 +1,15 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
+import { decodeInput, MAX_INPUT_BYTES, TOO_LARGE } from './input-text.js';
 import { kustomizationFile, kustomizationResources } from './kubernetes/kustomize.js';
 
 /** One thing to audit, classified by name first and by content where the name says nothing. */
 export type AuditInput =
   | { readonly kind: 'dockerfile'; readonly path: string; readonly text: string }
   | { readonly kind: 'yaml'; readonly path: string; readonly text: string }
-  | { readonly kind: 'kustomize'; readonly path: string };
+  | { readonly kind: 'kustomize'; readonly path: string }
+  /** A file that is not auditable text (binary, or over the size limit): one finding says why. */
+  | { readonly kind: 'refused'; readonly path: string; readonly reason: string };
 
 export class UnreadableInputError extends Error {
   readonly code = 'BW_INPUT_UNREADABLE';
@@ -34,9 +37,28 @@ export function looksLikeDockerfile(text: string): boolean {
   return false;
 }
 
-function read(path: string, display: string): string {
+/**
+ * Reads one file as an input of the kind `kindOf` gives for its text, or as a refused input when it
+ * is not auditable text. Only a file that cannot be read at all throws.
+ */
+function readInput(
+  path: string,
+  display: string,
+  size: number,
+  kindOf: (text: string) => 'dockerfile' | 'yaml',
+): AuditInput {
+  // The size is checked before reading, so a huge file is never loaded into memory.
+  const decoded =
+    size > MAX_INPUT_BYTES
+      ? { ok: false as const, reason: TOO_LARGE }
+      : decodeInput(readBytes(path, display));
+  if (!decoded.ok) return { kind: 'refused', path, reason: decoded.reason };
+  return { kind: kindOf(decoded.text), path, text: decoded.text };
+}
+
+function readBytes(path: string, display: string): Buffer {
   try {
-    return readFileSync(path, 'utf8');
+    return readFileSync(path);
   } catch (error) {
     throw new UnreadableInputError(
       `cannot read ${display}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
@@ -68,10 +90,14 @@ export function collectInputs(paths: readonly string[], cwd: string): AuditInput
     }
     if (stat.isDirectory()) walk(path, inputs, display);
     else {
-      const text = read(path, display(path));
       const name = basename(path);
-      const dockerfile = isDockerfileName(name) || (!isYamlName(name) && looksLikeDockerfile(text));
-      inputs.push({ kind: dockerfile ? 'dockerfile' : 'yaml', path, text });
+      inputs.push(
+        readInput(path, display(path), stat.size, (text) =>
+          isDockerfileName(name) || (!isYamlName(name) && looksLikeDockerfile(text))
+            ? 'dockerfile'
+            : 'yaml',
+        ),
+      );
     }
   }
   // A manifest a kustomization names (say manifests/deploy.yaml) is audited through that
@@ -116,8 +142,7 @@ function walk(
     }
     // A kustomization's own files are audited through its rendering.
     if (kustomized) continue;
-    if (isDockerfileName(name))
-      inputs.push({ kind: 'dockerfile', path, text: read(path, display(path)) });
-    else if (isYamlName(name)) inputs.push({ kind: 'yaml', path, text: read(path, display(path)) });
+    const kind = isDockerfileName(name) ? 'dockerfile' : isYamlName(name) ? 'yaml' : undefined;
+    if (kind) inputs.push(readInput(path, display(path), stat.size, () => kind));
   }
 }
