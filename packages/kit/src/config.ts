@@ -19,6 +19,9 @@ export const ServiceConfigSchema = Type.Object(
         host: Type.String({ default: '127.0.0.1' }),
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
         bodyLimitBytes: Type.Integer({ minimum: 1, default: 1_048_576 }),
+        /** Deepest nesting of arrays and objects a JSON body may have; deeper is a 400. Bounded
+         * well below what recursive code (JSON.stringify, a schema walk) can take on one stack. */
+        maxJsonDepth: Type.Integer({ minimum: 1, maximum: 1_000, default: 64 }),
         keepAliveTimeoutMs: Millis(72_000),
         requestTimeoutMs: Millis(30_000),
       },

@@ -47,6 +47,41 @@ export class NotFoundError extends BulwarkError {
   }
 }
 
+export class MethodNotAllowedError extends BulwarkError {
+  /** The methods the path does take, for the Allow header the 405 must carry (RFC 9110). */
+  readonly allow: readonly string[];
+
+  constructor(method: string, allow: readonly string[], options?: ErrorOptions) {
+    super(
+      'BW_METHOD_NOT_ALLOWED',
+      405,
+      `${method} is not allowed on this path; it takes ${allow.join(', ')}`,
+      options,
+    );
+    this.allow = allow;
+  }
+}
+
+export class UnsupportedMediaTypeError extends BulwarkError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('BW_UNSUPPORTED_MEDIA_TYPE', 415, message, options);
+  }
+}
+
+export class JsonTooDeepError extends BulwarkError {
+  readonly maxDepth: number;
+
+  constructor(maxDepth: number, options?: ErrorOptions) {
+    super(
+      'BW_JSON_TOO_DEEP',
+      400,
+      `the request body is nested too deeply: at most ${maxDepth} levels of arrays and objects are accepted`,
+      options,
+    );
+    this.maxDepth = maxDepth;
+  }
+}
+
 export class ConflictError extends BulwarkError {
   constructor(message: string, options?: ErrorOptions) {
     super('BW_CONFLICT', 409, message, options);

@@ -8,6 +8,7 @@ describe('configuration', () => {
       host: '127.0.0.1',
       port: 8080,
       bodyLimitBytes: 1_048_576,
+      maxJsonDepth: 64,
       keepAliveTimeoutMs: 72_000,
       requestTimeoutMs: 30_000,
     });

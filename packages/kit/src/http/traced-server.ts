@@ -22,6 +22,8 @@ interface RequestState {
   readonly startedAt: number;
   route: string;
   probe: boolean;
+  /** Set when the response went out on the raw socket (a parser error mid-request). */
+  answeredWith?: number;
 }
 
 type TrackedRequest = IncomingMessage & { [STATE]?: RequestState };
@@ -62,8 +64,8 @@ export interface TracedServerOptions {
  */
 export function tracedServerFactory(options: TracedServerOptions) {
   const { tracing, onRequestStart, onRequestEnd } = options;
-  return (handler: (req: IncomingMessage, res: ServerResponse) => void): Server =>
-    createServer((req: TrackedRequest, res) => {
+  return (handler: (req: IncomingMessage, res: ServerResponse) => void): Server => {
+    const server = createServer((req: TrackedRequest, res) => {
       const inbound = req.headers[HEADERS.requestId];
       const requestId =
         typeof inbound === 'string' && ACCEPTABLE_REQUEST_ID.test(inbound)
@@ -91,8 +93,9 @@ export function tracedServerFactory(options: TracedServerOptions) {
       onRequestStart();
       // 'close' fires once per response, so on() serves without once()'s wrapper.
       res.on('close', () => {
-        const aborted = !res.writableFinished;
-        const statusCode = res.statusCode;
+        const answeredWith = state.answeredWith;
+        const aborted = answeredWith === undefined && !res.writableFinished;
+        const statusCode = answeredWith ?? res.statusCode;
         span.updateName(`${method} ${state.route}`);
         span.setAttribute('http.route', state.route);
         span.setAttribute('http.response.status_code', statusCode);
@@ -115,6 +118,14 @@ export function tracedServerFactory(options: TracedServerOptions) {
       });
       context.with(requestContext, handler, undefined, req, res);
     });
+    // An Expect other than 100-continue: Node answers a bare 417 itself unless someone listens.
+    // RFC 9110 lets a server ignore an expectation it does not support, so the request is served
+    // as if the field were absent, with the same ids, problem bodies and accounting as any other.
+    server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) =>
+      server.emit('request', req, res),
+    );
+    return server;
+  };
 }
 
 /** Fastify `genReqId`: the id the server factory chose. */
@@ -138,4 +149,24 @@ export function routeMatched(
   state.route = route;
   state.probe = probe;
   return { requestId: state.requestId, traceresponse: traceresponseFor(state.span) };
+}
+
+/**
+ * Marks an in-flight request as answered on its raw socket, bypassing its ServerResponse (the
+ * HTTP parser failed in the middle of its body, so Node will never finish it): its outcome then
+ * carries this status instead of counting as cut off. Returns the request's ids for the answer.
+ */
+export function answeredOutOfBand(
+  req: IncomingMessage,
+  statusCode: number,
+): { requestId: string; span: Span; route: string } | undefined {
+  const state = (req as TrackedRequest)[STATE];
+  if (state === undefined) return undefined;
+  state.answeredWith = statusCode;
+  return { requestId: state.requestId, span: state.span, route: state.route };
+}
+
+/** True when the request was already answered on its raw socket; nothing more may be sent. */
+export function wasAnsweredOutOfBand(req: IncomingMessage): boolean {
+  return (req as TrackedRequest)[STATE]?.answeredWith !== undefined;
 }

@@ -4,7 +4,10 @@ import type { AuditTrail } from '../audit.js';
 import { Item, type ItemStore, NewItem } from '../items.js';
 
 const ItemParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
-const ListQuery = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }) });
+const ListQuery = Type.Object(
+  { limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }) },
+  { additionalProperties: false },
+);
 
 /** /v1/items: a small versioned resource, validated in and serialized out by schema. */
 export function registerItemRoutes(service: Service, store: ItemStore, audit: AuditTrail): void {
