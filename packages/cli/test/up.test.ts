@@ -55,7 +55,7 @@ describe('bulwark up', () => {
     expect(code).toBe(0);
   });
 
-  it('exits 2 with one line when a service dies during startup', async () => {
+  it('exits 2 with the cause first when a service dies during startup', async () => {
     const port = await freePort();
     const file = stackFile(`services:
   - name: broken
@@ -65,8 +65,8 @@ describe('bulwark up', () => {
 `);
     const { code, stderr } = await run(['up', '--once', '--stack', file]);
     expect(code).toBe(2);
-    expect(stderr).toMatch(
-      /bulwark: broken exited during startup: failed to start: invalid service configuration: logging\.level/,
+    expect(stderr.split('\n')[0]).toMatch(
+      /^bulwark: broken exited during startup with code 1: failed to start: invalid service configuration: logging\.level/,
     );
     expect(stderr).not.toMatch(/\n\s+at /);
   });

@@ -11,13 +11,16 @@ export {
   ConflictError,
   DependencyUnavailableError,
   ForbiddenError,
+  JsonTooDeepError,
+  MethodNotAllowedError,
   NotFoundError,
   ShuttingDownError,
   UnauthorizedError,
+  UnsupportedMediaTypeError,
   ValidationError,
 } from './errors.js';
 export { HttpClient, type HttpRequestOptions, type HttpResponse } from './http/client.js';
-export { PROBLEM_CONTENT_TYPE, type ProblemDetails } from './http/problem.js';
+export { type FieldProblem, PROBLEM_CONTENT_TYPE, type ProblemDetails } from './http/problem.js';
 export type { ShutdownOutcome } from './lifecycle/shutdown.js';
 export type { TaskFn } from './lifecycle/tasks.js';
 export { createLogger, type Logger } from './logging/logger.js';

@@ -17,6 +17,12 @@ export async function runService(
     if ('listen' in built) await built.listen();
     else await built.start();
   } catch (error) {
+    if (built?.draining) {
+      // A signal (or the loss of a supervisor) began the shutdown while startup steps ran, and
+      // aborting them is what failed the start: the process hooks finish the stop and exit.
+      built.logger.info({ reason: scrubString(String(error)) }, 'startup interrupted by shutdown');
+      return;
+    }
     const code =
       error instanceof BulwarkError
         ? error.code

@@ -4,6 +4,7 @@ import { loadConfig, type ServiceConfig, type ServiceConfigInput } from './confi
 import { installProcessHooks, type ShutdownTarget } from './lifecycle/process-hooks.js';
 import { ResourceStack } from './lifecycle/resources.js';
 import { runShutdown, type ShutdownOutcome, type ShutdownPhase } from './lifecycle/shutdown.js';
+import { reportListening, supervisedBy } from './lifecycle/supervisor-link.js';
 import { BackgroundTasks } from './lifecycle/tasks.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { ServiceMetrics } from './metrics/service-metrics.js';
@@ -11,7 +12,12 @@ import { ReadinessMonitor } from './probes/readiness.js';
 import type { DependencyProbe, LivenessCheck } from './probes/types.js';
 import { Tracing } from './tracing/tracing.js';
 
-export type LifecycleState = 'created' | 'starting' | 'ready' | 'draining' | 'stopped';
+/**
+ * Where the process is in its life. Readiness is a separate question (`ready()`): a started
+ * service whose critical dependency is down is `started` and not ready, so neither the logs nor
+ * /health can call it ready while /ready answers 503.
+ */
+export type LifecycleState = 'created' | 'starting' | 'started' | 'draining' | 'stopped';
 
 export interface RuntimeOptions extends ServiceConfigInput {
   /**
@@ -35,6 +41,9 @@ export type ReadyVerdict =
       readonly failing: string[];
     };
 
+/** The front ends' first shutdown phase: keep serving while load balancers notice /ready. */
+const DRAIN_DELAY_PHASE = 'drain-delay';
+
 type StartupHook = { name: string; run: (signal: AbortSignal) => Promise<void> | void };
 
 /**
@@ -53,13 +62,17 @@ export abstract class Runtime implements ShutdownTarget {
   readonly #liveness: LivenessCheck[] = [];
   readonly #startupHooks: StartupHook[] = [];
   readonly #handleProcessSignals: boolean;
+  readonly #env: NodeJS.ProcessEnv;
   #state: LifecycleState = 'created';
+  /** The readiness last logged, so the log says when it changes and not on every evaluation. */
+  #loggedReady: boolean | undefined;
   #shutdown: Promise<ShutdownOutcome> | undefined;
   #removeProcessHooks: (() => void) | undefined;
 
   constructor(options: RuntimeOptions) {
     const { env, logDestination, spanProcessors, handleProcessSignals = true, ...input } = options;
     this.#handleProcessSignals = handleProcessSignals;
+    this.#env = env ?? process.env;
     this.config = loadConfig(input, env);
     const { name, version } = this.config;
     this.logger = createLogger({
@@ -89,6 +102,7 @@ export abstract class Runtime implements ShutdownTarget {
             );
           }
         }
+        this.#logReadinessChange();
       },
     });
     this.tasks = new BackgroundTasks(this.logger);
@@ -144,6 +158,9 @@ export abstract class Runtime implements ShutdownTarget {
     return this.#state !== 'created' && this.#state !== 'starting';
   }
 
+  /** The bound port (after listen or start). */
+  abstract get port(): number;
+
   get deadlineMs(): number {
     return this.config.shutdown.deadlineMs;
   }
@@ -154,7 +171,7 @@ export abstract class Runtime implements ShutdownTarget {
   /** Called first thing when starting: from here on, signals and crashes run shutdown(). */
   protected installProcessHooks(): void {
     if (this.#handleProcessSignals && this.#removeProcessHooks === undefined) {
-      this.#removeProcessHooks = installProcessHooks(this);
+      this.#removeProcessHooks = installProcessHooks(this, { env: this.#env });
     }
   }
 
@@ -166,9 +183,21 @@ export abstract class Runtime implements ShutdownTarget {
 
   async #runShutdown(reason: string): Promise<ShutdownOutcome> {
     this.logger.info({ reason }, 'shutdown started: /ready now fails');
+    const neverStarted = !this.started;
     this.#state = 'draining';
     this.readiness.stop();
-    const outcome = await runShutdown(this.shutdownPhases(), this.logger);
+    let phases = this.shutdownPhases();
+    if (neverStarted) {
+      // The drain delay lets load balancers see /ready fail before the listener closes. A
+      // process stopped (or failing) during startup never answered /ready with 200, so no one
+      // routes to it: waiting would only delay the stop.
+      phases = phases.map((phase) =>
+        phase.name === DRAIN_DELAY_PHASE
+          ? { name: phase.name, run: () => this.logger.debug('never started: no drain delay') }
+          : phase,
+      );
+    }
+    const outcome = await runShutdown(phases, this.logger);
     this.metrics.shutdownSeconds.set(outcome.seconds);
     this.#state = 'stopped';
     this.logger.info({ shutdown_seconds: outcome.seconds }, 'shutdown complete');
@@ -176,9 +205,16 @@ export abstract class Runtime implements ShutdownTarget {
     return outcome;
   }
 
-  /** Runs startup hooks, evaluates readiness once, then starts the background probe loop. */
+  /**
+   * Called once the port is bound: runs startup hooks, evaluates readiness once, starts the
+   * background probe loop, and logs that the process started and whether it is ready.
+   */
   protected async startup(): Promise<void> {
     this.#state = 'starting';
+    // Tells a supervisor (bulwark up) that this process, and not another, holds the port.
+    if (this.#handleProcessSignals && supervisedBy(this.#env) === 'parent') {
+      reportListening(this.port);
+    }
     for (const hook of this.#startupHooks) {
       const started = performance.now();
       await this.tracing.withSpan(`startup ${hook.name}`, () => hook.run(this.tasks.signal));
@@ -188,8 +224,39 @@ export abstract class Runtime implements ShutdownTarget {
       );
     }
     await this.readiness.evaluate();
+    // A shutdown that began during startup (a signal, a lost supervisor) has the last word.
+    if (this.#state !== 'starting') return;
     this.readiness.start();
     this.metrics.startupSeconds.set(process.uptime());
-    this.#state = 'ready';
+    this.#state = 'started';
+    const { host } = this.config.http;
+    this.logger.info(
+      { host, port: this.port, startup_seconds: Math.round(process.uptime() * 1000) / 1000 },
+      `${this.config.name} started on http://${host}:${this.port}`,
+    );
+    this.#logReadinessChange();
+  }
+
+  /**
+   * Logs readiness when it changes while started: "ready on …" only when /ready answers 200,
+   * otherwise which critical probes keep it at 503.
+   */
+  #logReadinessChange(): void {
+    if (this.#state !== 'started') return;
+    const verdict = this.ready();
+    if (verdict.ready === this.#loggedReady) return;
+    this.#loggedReady = verdict.ready;
+    const { host } = this.config.http;
+    if (verdict.ready) {
+      this.logger.info(
+        { host, port: this.port },
+        `${this.config.name} ready on http://${host}:${this.port}`,
+      );
+    } else {
+      this.logger.warn(
+        { failing: verdict.failing },
+        `${this.config.name} not ready: /ready answers 503 until ${verdict.failing.join(', ')} pass${verdict.failing.length === 1 ? 'es' : ''}`,
+      );
+    }
   }
 }

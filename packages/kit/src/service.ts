@@ -2,9 +2,11 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { HEADERS, UNMATCHED_ROUTE } from './contract.js';
+import { registerBodyParsers } from './http/body-parsers.js';
 import { HttpClient } from './http/client.js';
+import { clientErrorHandler } from './http/client-error.js';
 import { kitLoggingOptions } from './http/fastify-options.js';
 import { registerProbeRoutes } from './http/probe-routes.js';
 import { sendNotFound, sendProblem } from './http/problem.js';
@@ -14,6 +16,7 @@ import {
   routeMatched,
   tracedServerFactory,
 } from './http/traced-server.js';
+import { kitSchemaController } from './http/validators.js';
 import type { ShutdownPhase } from './lifecycle/shutdown.js';
 import { AccessLog } from './logging/access-log.js';
 import { HttpServerMetrics } from './metrics/service-metrics.js';
@@ -48,6 +51,18 @@ export class Service extends Runtime {
         onRequestEnd: (outcome) => this.#requestEnded(outcome),
       }),
       genReqId: requestIdOf,
+      // Errors Fastify answers before any hook runs (a path it cannot decode, a parameter over
+      // its length limit) and the ones Node's parser raises before a request exists get the
+      // same problem+json, headers, log line and metrics as every other error.
+      frameworkErrors: (error, request, reply) => this.#frameworkError(error, request, reply),
+      clientErrorHandler: clientErrorHandler({
+        tracing: this.tracing,
+        logger: this.logger,
+        observe: (method, statusCode) =>
+          this.httpMetrics.observeRequest(method, UNMATCHED_ROUTE, statusCode, 0),
+      }),
+      // Bodies are validated strictly, query strings and parameters as text (validators.ts).
+      schemaController: kitSchemaController,
       // During drain, requests already on an open connection are served (with Connection:
       // close), not turned away with 503: they were accepted.
       return503OnClosing: false,
@@ -79,7 +94,19 @@ export class Service extends Runtime {
     });
     this.app.setErrorHandler(sendProblem);
     this.app.setNotFoundHandler(sendNotFound);
+    registerBodyParsers(this.app, { maxJsonDepth: http.maxJsonDepth });
     registerProbeRoutes(this.app, this);
+  }
+
+  /** Fastify's frameworkErrors: the onRequest hook has not run, so its headers are set here. */
+  #frameworkError(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+    const headers = routeMatched(request.raw, UNMATCHED_ROUTE, false);
+    if (headers) {
+      reply.header(HEADERS.requestId, headers.requestId);
+      reply.header(HEADERS.traceresponse, headers.traceresponse);
+    }
+    if (this.draining) reply.header('connection', 'close');
+    sendProblem(error, request, reply);
   }
 
   #requestEnded(outcome: RequestOutcome): void {
@@ -124,16 +151,13 @@ export class Service extends Runtime {
     return (this.app.server.address() as AddressInfo).port;
   }
 
-  /** Binds, then runs the startup steps; resolves once the service is ready to serve. */
+  /** Binds, then runs the startup steps; resolves once started (ready() may turn true later). */
   async listen(): Promise<{ port: number; host: string }> {
     this.installProcessHooks();
     const { host, port } = this.config.http;
     await this.app.listen({ host, port });
+    // startup() logs "started on …", and "ready on …" only once /ready answers 200.
     await this.startup();
-    this.logger.info(
-      { host, port: this.port, startup_seconds: Math.round(process.uptime() * 1000) / 1000 },
-      `${this.config.name} ready on http://${host}:${this.port}`,
-    );
     return { host, port: this.port };
   }
 

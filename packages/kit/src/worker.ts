@@ -50,7 +50,6 @@ export class Worker extends Runtime {
     await this.ops.listen({ host, port });
     await this.startup();
     this.heartbeat();
-    this.logger.info({ host, port: this.port }, `${this.config.name} worker ready`);
     return { host, port: this.port };
   }
 

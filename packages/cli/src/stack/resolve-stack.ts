@@ -1,0 +1,114 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { UsageError } from '../exit-codes.js';
+import { type StackFile, serviceReferences } from './stack-file.js';
+
+/** Every service of the stack runs on loopback. */
+export const STACK_HOST = '127.0.0.1';
+
+/** A service as `up` runs it: its final port, its URL, and its env with references filled in. */
+export interface ResolvedService {
+  readonly name: string;
+  /** Absolute path of the TypeScript entry point. */
+  readonly entry: string;
+  readonly port: number;
+  readonly url: string;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** Port choices from the command line; they win over the stack file. */
+export interface PortOverrides {
+  /** Services get base, base+1, … in file order. */
+  readonly base?: number | undefined;
+  /** One service's port; applied after `base`. */
+  readonly ports?: ReadonlyArray<{ service: string; port: number }>;
+}
+
+/**
+ * Applies the port overrides, then fills in each `${<service>.url}` and `${<service>.port}` in the
+ * services' env, so a dependent (core-api's BULWARK_LEDGER_URL) follows the service it names.
+ * Refuses what would silently miswire the stack: an unknown service, two services on one port,
+ * a port out of range, and a literal loopback URL that still names a port an override moved.
+ */
+export function resolveStack(
+  stack: StackFile,
+  root: string,
+  overrides: PortOverrides = {},
+): ResolvedService[] {
+  const names = stack.services.map((service) => service.name);
+  const ports = new Map(stack.services.map((service) => [service.name, service.port]));
+  if (overrides.base !== undefined) {
+    const last = overrides.base + stack.services.length - 1;
+    if (last > 65_535) {
+      throw new UsageError(
+        `--port-base ${overrides.base} puts ${stack.services.length} services past port 65535`,
+      );
+    }
+    stack.services.forEach((service, index) => {
+      ports.set(service.name, overrides.base! + index);
+    });
+  }
+  for (const { service, port } of overrides.ports ?? []) {
+    if (!ports.has(service)) {
+      throw new UsageError(
+        `--port ${service}=${port}: no service ${service} (${names.join(', ')})`,
+      );
+    }
+    ports.set(service, port);
+  }
+  const owners = new Map<number, string>();
+  for (const [name, port] of ports) {
+    const other = owners.get(port);
+    if (other !== undefined) {
+      throw new UsageError(`port ${port} would be used by both ${other} and ${name}`);
+    }
+    owners.set(port, name);
+  }
+
+  const moved = new Map<number, string>();
+  for (const service of stack.services) {
+    if (ports.get(service.name) !== service.port) moved.set(service.port, service.name);
+  }
+  const urlOf = (name: string) => `http://${STACK_HOST}:${ports.get(name)}`;
+
+  return stack.services.map((service) => {
+    const env: Record<string, string> = {};
+    for (const [variable, value] of Object.entries(service.env ?? {})) {
+      refuseStaleLiteral(service.name, variable, value, moved, ports);
+      let filled = value;
+      for (const reference of serviceReferences(value)) {
+        // The stack file loader has refused every other kind of reference.
+        const target = reference.service!;
+        const replacement = reference.field === 'port' ? String(ports.get(target)) : urlOf(target);
+        filled = filled.replace(reference.text, () => replacement);
+      }
+      env[variable] = filled;
+    }
+    const entry = resolve(root, service.entry);
+    if (!existsSync(entry)) {
+      throw new UsageError(`${service.name}'s entry ${entry} does not exist`);
+    }
+    const port = ports.get(service.name)!;
+    return { name: service.name, entry, port, url: urlOf(service.name), env };
+  });
+}
+
+const LOOPBACK_PORT = /(?:127\.0\.0\.1|localhost|\[::1\]):(\d+)/g;
+
+/** A literal `127.0.0.1:8081` would keep pointing where the service no longer is. */
+function refuseStaleLiteral(
+  service: string,
+  variable: string,
+  value: string,
+  moved: ReadonlyMap<number, string>,
+  ports: ReadonlyMap<string, number>,
+): void {
+  for (const match of value.matchAll(LOOPBACK_PORT)) {
+    const target = moved.get(Number(match[1]));
+    if (target === undefined) continue;
+    throw new UsageError(
+      `${service}'s ${variable} names port ${match[1]}, but ${target} now runs on ` +
+        `${ports.get(target)}; write \${${target}.url} in the stack file so it follows`,
+    );
+  }
+}
