@@ -6,7 +6,11 @@
  * measured in the same run; proof generation and verification latency at that size.
  *
  *   npm run bench:ledger -- [--entries 1000000] [--pglite-entries 200000] [--seconds 3] [--proofs 2000]
- *                           [--skip-appends]
+ *                           [--skip-appends] [--format-entries 200000]
+ *
+ * "The format's hashing alone" times only the SHA-256 calls the entry format requires (payload,
+ * entry, RFC 6962 leaf, tree nodes) over rows already in memory: the ceiling of full verify for
+ * this format on this machine, whatever the reader and the checks cost.
  *
  * Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth) or BULWARK_BENCH_POSTGRES_URL;
  * creates and drops its own database.
@@ -17,10 +21,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  BYTE_FIELDS,
+  CompactRange,
   type EntryInput,
+  type EntryPage,
+  entryHashOfBytes,
   entryPages,
+  FIELD,
   Ledger,
+  leafHashOfBytes,
   openDriver,
+  payloadHashOfBytes,
   type SqlDriver,
   verifyConsistency,
   verifyInclusion,
@@ -34,8 +45,10 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '3' },
     proofs: { type: 'string', default: '2000' },
     'skip-appends': { type: 'boolean', default: false },
+    'format-entries': { type: 'string', default: '200000' },
   },
 });
+const FORMAT_ENTRIES = Number(values['format-entries']);
 const ENTRIES = Number(values.entries);
 const PGLITE_ENTRIES = Number(values['pglite-entries']);
 const SECONDS = Number(values.seconds);
@@ -213,6 +226,53 @@ async function readOnlyRun(driver: SqlDriver, size: number): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
+/**
+ * The format's own cost: the four kinds of SHA-256 call an entry needs (payload hash, entry
+ * hash, leaf hash, and on average one tree node), made by the verifier's own byte-level
+ * functions over the first `count` rows held in memory, nothing else: no reading, no
+ * comparisons, no allocation beyond the digests. Returns seconds per pass, best of three.
+ */
+async function formatHashingRun(
+  driver: SqlDriver,
+  count: number,
+): Promise<{ seconds: number; calls: number; bytes: number }> {
+  const pages: EntryPage[] = [];
+  for await (const page of entryPages(driver, 1, count, 2_000)) pages.push(page);
+  let bytes = 0;
+  for (const page of pages) {
+    for (let r = 0; r < page.count; r++) {
+      const at = r * BYTE_FIELDS * 2;
+      // What the four calls hash: domain-prefixed payload, the entry encoding, leaf, node.
+      bytes += 26 + page.bounds[at + FIELD.payload * 2 + 1]! - page.bounds[at + FIELD.payload * 2]!;
+      bytes += 24 + 16 + 12 + page.bounds[at + 5]! - page.bounds[at]! + 64;
+      bytes += 33 + 65;
+    }
+  }
+  let best = Number.POSITIVE_INFINITY;
+  let calls = 0;
+  for (let pass = 0; pass < 3; pass++) {
+    const range = new CompactRange();
+    calls = 0;
+    const started = performance.now();
+    for (const page of pages) {
+      const { data, bounds } = page;
+      for (let r = 0; r < page.count; r++) {
+        const at = r * BYTE_FIELDS * 2;
+        payloadHashOfBytes(
+          data,
+          bounds[at + FIELD.payload * 2]!,
+          bounds[at + FIELD.payload * 2 + 1]!,
+        );
+        entryHashOfBytes(page.seq[r]!, page.timeMs[r]!, data, bounds, at);
+        calls +=
+          2 + range.append(leafHashOfBytes(data, bounds[at + FIELD.entryHash * 2]!)).length + 1;
+      }
+    }
+    best = Math.min(best, (performance.now() - started) / 1000);
+  }
+  return { seconds: best, calls, bytes };
+}
+
 async function proofRun(ledger: Ledger, size: number, label: string): Promise<void> {
   const gen: number[] = [];
   const check: number[] = [];
@@ -261,6 +321,8 @@ async function verifyAndProofSuite(name: string, driver: SqlDriver, size: number
   if (!report.valid || report.checked !== size)
     throw new Error(`verify failed: ${JSON.stringify(report)}`);
   const mb = baseline.bytes / 1e6;
+  const formatCount = Math.min(size, FORMAT_ENTRIES);
+  const format = formatCount > 0 ? await formatHashingRun(driver, formatCount) : undefined;
   log('| measure | entries/s | MB/s | ratio to bulk SHA-256 |');
   log('| --- | ---: | ---: | ---: |');
   log(
@@ -275,7 +337,23 @@ async function verifyAndProofSuite(name: string, driver: SqlDriver, size: number
   log(
     `| full verify (read + chain + tree + head) | ${fmt(size / verifySeconds)} | ${fmt(mb / verifySeconds)} | ${fmt(baseline.bulkSeconds / verifySeconds, 3)} |`,
   );
+  if (format) {
+    const n = formatCount;
+    log(
+      `| the format's hashing alone, from memory (${fmt(format.calls / n, 2)} SHA-256 calls per entry, first ${fmt(n)} entries; the format's ceiling) | ${fmt(n / format.seconds)} | ${fmt((mb * n) / size / format.seconds)} | ${fmt(n / format.seconds / (size / baseline.bulkSeconds), 3)} |`,
+    );
+  }
   log(`full verify vs one digest per entry: ${fmt(baseline.perEntrySeconds / verifySeconds, 3)}`);
+  if (format) {
+    const n = formatCount;
+    log(
+      `the format's hashing alone: ${fmt(format.calls / format.seconds)} SHA-256 calls/s, ${fmt((1e6 * format.seconds) / format.calls, 2)} µs per call ` +
+        `(${fmt(format.bytes / format.calls)} bytes per call on average); ` +
+        `${fmt(format.calls / n, 2)} calls per entry cap one thread at ${fmt(n / format.seconds)} entries/s = ` +
+        `${fmt(n / format.seconds / (size / baseline.bulkSeconds), 3)} of bulk (one digest per entry: ${fmt(size / baseline.perEntrySeconds)} entries/s); ` +
+        `full verify reaches ${fmt(((size / verifySeconds) * format.seconds) / n, 3)} of that ceiling`,
+    );
+  }
   log(`full verify vs read + parse only: ${fmt(readSeconds / verifySeconds, 3)}`);
   // The verifier makes about four SHA-256 calls per entry: payload, entry, leaf and (on
   // average) one tree node; the internal nodes of a tree of n leaves number n − 1.

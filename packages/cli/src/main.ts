@@ -17,10 +17,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
-  registerCommands(program, (code) => {
-    exitCode = code;
-  });
   try {
+    // Only the command argv names is loaded (see commands/index.ts).
+    await registerCommands(
+      program,
+      (code) => {
+        exitCode = code;
+      },
+      argv,
+    );
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (error) {

@@ -170,6 +170,9 @@ describe('bulwark ledger', () => {
           database.url,
           '--pubkey',
           join(work, 'keyring.json'),
+          // A keyring's keys name no origin: the verifier says which log it means.
+          '--origin',
+          'cli.test/log',
           ...witnessArgs,
         ];
         const good = await bulwark(verifyArgs);

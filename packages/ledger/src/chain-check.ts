@@ -7,11 +7,17 @@
 import { entryHashOfBytes, payloadHashOfBytes } from './entry.js';
 import { HASH_BYTES } from './hash.js';
 import { leafHashOfBytes } from './merkle.js';
-import { boundsAt, type EntryPage, FIELD, fieldBytes } from './store/entry-page.js';
+import { boundsAt, ENTRY_COLUMNS, type EntryPage, FIELD, fieldBytes } from './store/entry-page.js';
 
 export interface ChainFailure {
   readonly seq: number;
   readonly reason: string;
+  /**
+   * Set when the row's prev hash does not link to the entry before it: whether the row itself is
+   * intact (its entry hash matches its fields, prev hash included). An intact row still commits
+   * to the previous entry's original hash, so the previous entry may be the one rewritten.
+   */
+  readonly brokenLink?: { readonly rowIntact: boolean };
 }
 
 export interface ChainResult {
@@ -36,7 +42,7 @@ export function checkChain(
   prev: Uint8Array,
   leaves: Uint8Array,
 ): ChainResult {
-  const { data, bounds } = page;
+  const { data, bounds, nullColumn } = page;
   // The previous entry's hash as a range of bytes: `prev` at first, then this page's rows.
   let prevData: Uint8Array = prev;
   let prevStart = 0;
@@ -44,6 +50,9 @@ export function checkChain(
   for (let r = 0; r < page.count; r++) {
     const seq = firstSeq + r;
     const stored = page.seq[r] as number;
+    // A NULL (the schema forbids them) is damage at this row; a NULL seq has no seq to compare.
+    const nullAt = nullColumn === undefined ? -1 : (nullColumn[r] as number);
+    if (nullAt === 0) return failed(r, seq, `entry ${seq}: a row where it belongs has a NULL seq`);
     if (stored !== seq) {
       return failed(
         r,
@@ -53,6 +62,7 @@ export function checkChain(
           : `entry ${stored} is stored twice`,
       );
     }
+    if (nullAt > 0) return failed(r, seq, `entry ${seq}: column ${ENTRY_COLUMNS[nullAt]} is NULL`);
     // [start, end) of each byte field of this row (see EntryPage).
     const payload = boundsAt(r, FIELD.payload);
     const payloadHash = payloadHashOfBytes(
@@ -70,29 +80,42 @@ export function checkChain(
       )
     )
       return failed(r, seq, `entry ${seq}: the payload does not match its payload hash`);
+    const entryHashStart = bounds[boundsAt(r, FIELD.entryHash)] as number;
     const link = boundsAt(r, FIELD.prevHash);
-    if (data.compare(prevData, prevStart, prevEnd, bounds[link], bounds[link + 1]) !== 0)
-      return failed(r, seq, `entry ${seq}: prev hash does not link to entry ${seq - 1}`);
-    const timeMs = page.timeMs[r] as number;
-    const entryHash = boundsAt(r, FIELD.entryHash);
-    const entryHashStart = bounds[entryHash] as number;
-    const entryHashEnd = bounds[entryHash + 1] as number;
-    if (
-      !(timeMs >= 0) ||
-      !equalsAt(
-        entryHashOfBytes(seq, timeMs, data, bounds, boundsAt(r, 0)),
-        data,
-        entryHashStart,
-        entryHashEnd,
-      )
-    )
+    if (data.compare(prevData, prevStart, prevEnd, bounds[link], bounds[link + 1]) !== 0) {
+      const rowIntact = entryHashMatches(page, r, seq);
+      return {
+        passed: r,
+        failure: {
+          seq,
+          reason: `entry ${seq}: prev hash does not link to entry ${seq - 1}${rowIntact ? '' : ', and its entry hash does not match its fields'}`,
+          brokenLink: { rowIntact },
+        },
+      };
+    }
+    if (!entryHashMatches(page, r, seq))
       return failed(r, seq, `entry ${seq}: the entry hash does not match its fields`);
     leaves.set(leafHashOfBytes(data, entryHashStart), r * HASH_BYTES);
     prevData = data;
     prevStart = entryHashStart;
-    prevEnd = entryHashEnd;
+    prevEnd = bounds[boundsAt(r, FIELD.entryHash) + 1] as number;
   }
   return { passed: page.count, failure: null };
+}
+
+/** Does row `row`'s stored entry hash equal the hash of its fields (prev hash included) at `seq`? */
+function entryHashMatches(page: EntryPage, row: number, seq: number): boolean {
+  const timeMs = page.timeMs[row] as number;
+  const at = boundsAt(row, FIELD.entryHash);
+  return (
+    timeMs >= 0 &&
+    equalsAt(
+      entryHashOfBytes(seq, timeMs, page.data, page.bounds, boundsAt(row, 0)),
+      page.data,
+      page.bounds[at] as number,
+      page.bounds[at + 1] as number,
+    )
+  );
 }
 
 const failed = (passed: number, seq: number, reason: string): ChainResult => ({

@@ -1,13 +1,26 @@
 export { KEY_AUDIT_STREAM, LedgerAuditSink } from './audit-sink.js';
+export {
+  appendSignatureLines,
+  COSIGNATURE_V1_TYPE,
+  cosignCheckpointBody,
+  cosignedMessage,
+  cosignerKeyHash,
+  formatCosignerKey,
+  parseCosignerKey,
+  type VerifiedCosignature,
+  verifyCosignature,
+} from './cosignature.js';
 export { DatabaseWitness } from './database-witness.js';
 export {
   canonicalJson,
   type EntryInput,
   entryHashOf,
+  entryHashOfBytes,
   GENESIS_HASH,
   type LedgerEntry,
   LIMITS,
   payloadHashOf,
+  payloadHashOfBytes,
   prepareEntry,
 } from './entry.js';
 export {
@@ -29,6 +42,8 @@ export {
   type LedgerHead,
   type LedgerOptions,
   type SignedCheckpoint,
+  type UnwitnessedWindow,
+  type WitnessStatus,
 } from './ledger.js';
 export {
   CompactRange,
@@ -36,6 +51,7 @@ export {
   EMPTY_ROOT,
   inclusionPath,
   leafHash,
+  leafHashOfBytes,
   nodeHash,
   rootOfLeaves,
   verifyConsistency,
@@ -75,6 +91,26 @@ export { PostgresDriver, type PostgresDriverOptions } from './store/postgres.js'
 export { APP_ROLE, MIGRATIONS, migrate } from './store/schema.js';
 export type { CheckpointRow, StoredEntry } from './store/tables.js';
 export { SubtreeCache, type SubtreeSource, storeSource } from './subtree-cache.js';
-export { parseTrustedKeys } from './trust.js';
-export { type VerifyMode, type VerifyOptions, type VerifyReport, verifyLedger } from './verify.js';
+export {
+  parseTrustAnchor,
+  parseTrustedKeys,
+  signedOriginOf,
+  type TrustAnchor,
+} from './trust.js';
+export {
+  type TrustLevel,
+  type UnwitnessedTail,
+  type VerifyMode,
+  type VerifyOptions,
+  type VerifyReport,
+  type VerifyTrust,
+  verifyLedger,
+} from './verify.js';
 export { DirectoryWitness, type Witness, type WitnessedCheckpoint } from './witness.js';
+export {
+  UntrustedWitnessAnswerError,
+  WitnessConfigError,
+  WitnessConflictError,
+  WitnessUnavailableError,
+} from './witness-errors.js';
+export { HttpWitness, type HttpWitnessOptions } from './witness-http.js';

@@ -1,9 +1,11 @@
 import type { Signer } from '@bulwark/keys';
+import { KEY_AUDIT_STREAM } from './audit-sink.js';
 import { type EntryInput, entryHashOf, type PreparedEntry, prepareEntry } from './entry.js';
 import { InconsistentCheckpointError, LedgerClosedError, OutOfRangeError } from './errors.js';
 import { type Hash, hashesEqual } from './hash.js';
 import { CompactRange, leafHash, verifyConsistency } from './merkle.js';
 import {
+  CHECKPOINT_PURPOSE,
   type Checkpoint,
   type NoteKey,
   noteKeyOf,
@@ -33,6 +35,11 @@ import {
 import { SubtreeCache, type SubtreeSource } from './subtree-cache.js';
 import { type VerifyOptions, type VerifyReport, verifyLedger } from './verify.js';
 import type { Witness } from './witness.js';
+import {
+  UntrustedWitnessAnswerError,
+  WitnessConflictError,
+  WitnessUnavailableError,
+} from './witness-errors.js';
 
 export interface LedgerOptions {
   /** The checkpoint origin: a schema-less URL-like name unique to this log, e.g. "bulwark.example/ledger". */
@@ -71,6 +78,39 @@ export interface SignedCheckpoint extends Checkpoint {
   readonly note: string;
 }
 
+/** What this process last learned about one witness. */
+export interface WitnessStatus {
+  readonly name: string;
+  /** The largest size the witness is known to hold; undefined until it has answered. */
+  readonly size: number | undefined;
+  /** When it last answered or was last tried (ms since the epoch). */
+  readonly checkedAtMs: number | undefined;
+  /** The last failure, cleared by the next success. */
+  readonly error: string | undefined;
+}
+
+/**
+ * The unwitnessed tail: entries after the size every witness holds. Whoever controls the
+ * database can rewrite, extend or cut these without a witness noticing; the service keeps the
+ * window small by checkpointing on a schedule and soon after bursts.
+ */
+export interface UnwitnessedWindow {
+  readonly headSize: number;
+  /** The smallest of the witnesses' latest sizes (0 when one holds nothing or there are none). */
+  readonly witnessedSize: number;
+  readonly entries: number;
+  /** When the oldest unwitnessed entry was recorded; undefined when there is none. */
+  readonly oldestTimeMs: number | undefined;
+  /**
+   * True when the window is one entry, the audit record of a checkpoint signature: an idle
+   * ledger always ends so, because covering that record takes another signature, which adds
+   * another record. Its content (the digest of the signed checkpoint) is fixed by the witnessed
+   * note, so it is the one entry the window cannot shrink below.
+   */
+  readonly onlyCheckpointAudit: boolean;
+  readonly witnesses: readonly WitnessStatus[];
+}
+
 /** Advisory lock key for checkpoint signing: 'ckpt' in ASCII. */
 const CHECKPOINT_LOCK = 0x636b7074;
 
@@ -104,6 +144,8 @@ export class Ledger {
   #knownSize = 0;
   readonly #cache: SubtreeCache | undefined;
   #cacheLoaded = false;
+  readonly #appendListeners = new Set<(size: number) => void>();
+  readonly #witnessStatus: Map<Witness, WitnessStatus>;
   #cacheLoading: Promise<void> | undefined;
 
   private constructor(driver: SqlDriver, options: LedgerOptions) {
@@ -115,6 +157,12 @@ export class Ledger {
       ...(options.trustedKeys ?? []),
     ];
     this.#witnesses = options.witnesses ?? [];
+    this.#witnessStatus = new Map(
+      this.#witnesses.map((w) => [
+        w,
+        { name: w.name, size: undefined, checkedAtMs: undefined, error: undefined },
+      ]),
+    );
     this.#maxBatch = options.maxBatch ?? 1_000;
     this.#cache = options.cacheTree ? new SubtreeCache(driver) : undefined;
   }
@@ -212,8 +260,85 @@ export class Ledger {
       .then((rows) => {
         this.#knownSize = Math.max(this.#knownSize, rows[rows.length - 1]?.seq ?? 0);
         this.#cache?.extend(rows);
+        const size = rows[rows.length - 1]?.seq;
+        if (size !== undefined) for (const listener of this.#appendListeners) listener(size);
         return rows.map((r) => ({ seq: r.seq, entryHash: r.entryHash, timeMs: r.timeMs }));
       });
+  }
+
+  /**
+   * Calls `listener` with the new size after each committed append batch of this process (not
+   * other processes'). Returns the function that removes it. A throwing listener is ignored.
+   */
+  onAppended(listener: (size: number) => void): () => void {
+    const safe = (size: number) => {
+      try {
+        listener(size);
+      } catch {
+        // A listener's failure must not fail an append that is already durable.
+      }
+    };
+    this.#appendListeners.add(safe);
+    return () => this.#appendListeners.delete(safe);
+  }
+
+  /** What this process last learned about each witness, in the order they were configured. */
+  witnessStatus(): WitnessStatus[] {
+    return this.#witnesses.map((w) => this.#witnessStatus.get(w) as WitnessStatus);
+  }
+
+  #witnessAnswered(witness: Witness, size: number | undefined): void {
+    const previous = this.#witnessStatus.get(witness);
+    this.#witnessStatus.set(witness, {
+      name: witness.name,
+      size: Math.max(size ?? 0, previous?.size ?? 0),
+      checkedAtMs: Date.now(),
+      error: undefined,
+    });
+  }
+
+  #witnessFailed(witness: Witness, error: unknown): void {
+    const previous = this.#witnessStatus.get(witness);
+    this.#witnessStatus.set(witness, {
+      name: witness.name,
+      size: previous?.size,
+      checkedAtMs: Date.now(),
+      error: (error as Error).message ?? String(error),
+    });
+  }
+
+  /**
+   * The unwitnessed tail now. Witnesses this process has not heard from yet are asked for their
+   * latest checkpoint (once; later answers come from checkpointing); one that cannot answer
+   * counts as holding nothing, so the window is never reported smaller than it may be.
+   */
+  async unwitnessedWindow(): Promise<UnwitnessedWindow> {
+    await Promise.all(
+      this.#witnesses.map(async (witness) => {
+        if (this.#witnessStatus.get(witness)?.size !== undefined) return;
+        try {
+          this.#witnessAnswered(witness, (await witness.latest())?.size ?? 0);
+        } catch (error) {
+          this.#witnessFailed(witness, error);
+        }
+      }),
+    );
+    const head = await readHead(this.driver, false);
+    const witnesses = this.witnessStatus();
+    const witnessedSize = Math.min(
+      head.size,
+      ...(witnesses.length === 0 ? [0] : witnesses.map((w) => w.size ?? 0)),
+    );
+    const entries = head.size - witnessedSize;
+    const [oldest] = entries > 0 ? await readEntryPage(this.driver, witnessedSize + 1, 1) : [];
+    return {
+      headSize: head.size,
+      witnessedSize,
+      entries,
+      oldestTimeMs: oldest?.timeMs,
+      onlyCheckpointAudit: entries === 1 && oldest !== undefined && isCheckpointAudit(oldest),
+      witnesses,
+    };
   }
 
   async head(): Promise<LedgerHead> {
@@ -327,8 +452,27 @@ export class Ledger {
         );
       }
     }
-    // Read once: the checkpoint lock is held, so what each witness holds cannot change.
-    const witnessed = await Promise.all(this.#witnesses.map((witness) => witness.latest()));
+    // Read once: the checkpoint lock is held, so what each witness holds cannot change (but
+    // for another log writer's, which the witness refuses with a conflict, handled below). A
+    // witness that cannot be reached, or answers with a note its cosignature does not cover,
+    // does not stop the checkpoint: it is signed, stored and handed to the others, and
+    // checkpoint() then reports the witness that missed it.
+    const answers = await Promise.allSettled(this.#witnesses.map((witness) => witness.latest()));
+    const witnessed = answers.map((answer, i) => {
+      const witness = this.#witnesses[i] as Witness;
+      if (answer.status === 'fulfilled') {
+        this.#witnessAnswered(witness, answer.value?.size ?? 0);
+        return answer.value;
+      }
+      this.#witnessFailed(witness, answer.reason);
+      if (
+        answer.reason instanceof WitnessUnavailableError ||
+        answer.reason instanceof UntrustedWitnessAnswerError
+      ) {
+        return undefined;
+      }
+      throw answer.reason;
+    });
     for (const latest of witnessed) if (latest) previous.push(latest);
     for (const last of previous) {
       if (last.size > head.size) {
@@ -373,16 +517,48 @@ export class Ledger {
               signer,
             ),
           });
-    for (const [i, witness] of this.#witnesses.entries()) {
-      const proof = await proveConsistency(this.driver, witnessed[i]?.size ?? 0, head.size);
-      await witness.submit(row.note, proof.proof);
-    }
+    const submitted = await Promise.allSettled(
+      this.#witnesses.map((witness, i) =>
+        answers[i]?.status === 'fulfilled'
+          ? this.#submit(witness, row.note, witnessed[i]?.size ?? 0, head.size)
+          : Promise.reject((answers[i] as PromiseRejectedResult).reason),
+      ),
+    );
+    const failed = submitted.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
     return toSigned(row);
+  }
+
+  /**
+   * Hands one witness the note with a consistency proof from the size it holds. A remote witness
+   * that answers with another size (another writer's checkpoint reached it first) gets one
+   * retry proved from that size; one that holds more than this log has is a rollback.
+   */
+  async #submit(witness: Witness, note: string, from: number, size: number): Promise<void> {
+    try {
+      try {
+        await witness.submit(note, (await proveConsistency(this.driver, from, size)).proof, from);
+      } catch (error) {
+        if (!(error instanceof WitnessConflictError) || error.size === from) throw error;
+        if (error.size > size) {
+          throw new InconsistentCheckpointError(
+            `witness ${witness.name} holds size ${error.size} but the ledger has ${size} entries`,
+          );
+        }
+        const proof = await proveConsistency(this.driver, error.size, size);
+        await witness.submit(note, proof.proof, error.size);
+      }
+      this.#witnessAnswered(witness, size);
+    } catch (error) {
+      this.#witnessFailed(witness, error);
+      throw error;
+    }
   }
 
   /** Verifies with this ledger's trusted keys and witnesses unless the options say otherwise. */
   verify(options: VerifyOptions = {}): Promise<VerifyReport> {
     return verifyLedger(this.driver, {
+      origin: this.origin,
       trustedKeys: this.#trustedKeys.length > 0 ? this.#trustedKeys : undefined,
       witnesses: this.#witnesses,
       ...options,
@@ -396,6 +572,16 @@ export class Ledger {
     await this.#checkpointing?.catch(() => {});
     await this.#cacheLoading?.catch(() => {});
     await this.driver.close();
+  }
+}
+
+/** An entry LedgerAuditSink wrote for a checkpoint signature. */
+function isCheckpointAudit(entry: StoredEntry): boolean {
+  if (entry.stream !== KEY_AUDIT_STREAM || entry.kind !== 'signature') return false;
+  try {
+    return (JSON.parse(entry.payload) as { purpose?: unknown }).purpose === CHECKPOINT_PURPOSE;
+  } catch {
+    return false;
   }
 }
 

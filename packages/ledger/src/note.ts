@@ -118,9 +118,12 @@ export async function signNote(
   return `${body}\n${SIGNATURE_PREFIX}${keyName} ${blob}\n`;
 }
 
+/** The purpose a checkpoint signature is audited under. */
+export const CHECKPOINT_PURPOSE = 'ledger-checkpoint';
+
 /** Signs a checkpoint; the note key name is the log's origin, as tlog-checkpoint recommends. */
 export function signCheckpoint(checkpoint: Checkpoint, signer: Signer): Promise<string> {
-  return signNote(formatCheckpoint(checkpoint), checkpoint.origin, signer, 'ledger-checkpoint');
+  return signNote(formatCheckpoint(checkpoint), checkpoint.origin, signer, CHECKPOINT_PURPOSE);
 }
 
 export function parseNote(text: string): ParsedNote {

@@ -19,8 +19,10 @@ export interface Witness {
   /**
    * Accepts `note` only if it is signed by a trusted key, is not older than the latest it holds,
    * and `proof` shows it extends that latest checkpoint. Throws WitnessRejectedError otherwise.
+   * `oldSize` is the size `proof` starts from (the witness's latest as the caller read it): a
+   * remote witness (C2SP tlog-witness) needs it on the wire; local witnesses read their own.
    */
-  submit(note: string, proof: readonly Hash[]): Promise<void>;
+  submit(note: string, proof: readonly Hash[], oldSize?: number): Promise<void>;
   latest(): Promise<WitnessedCheckpoint | undefined>;
   /** Every checkpoint held, smallest size first. */
   list(): Promise<WitnessedCheckpoint[]>;

@@ -1,12 +1,12 @@
 /**
- * The eight tamper cases of issue 3, on real PostgreSQL, each performed by a superuser who
+ * The tamper cases of issues 3 and 10, on real PostgreSQL, each performed by a superuser who
  * disables the append-only triggers (session_replication_role = replica), as a hostile DBA would.
  */
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   DirectoryWitness,
   entryHashOf,
@@ -15,6 +15,7 @@ import {
   noteKeyOf,
   openDriver,
   payloadHashOf,
+  type VerifyOptions,
   type VerifyReport,
   verifyLedger,
 } from '../src/index.js';
@@ -26,6 +27,7 @@ import {
   createTestDatabase,
   postgres,
 } from './helpers/postgres.js';
+import { rewritePayload } from './helpers/tamper.js';
 import { testSigner } from './helpers/test-signer.js';
 
 const ORIGIN = 'bulwark.test/tamper';
@@ -36,6 +38,7 @@ describe.skipIf(!postgres.available)('tamper suite on PostgreSQL', () => {
   let template: Awaited<ReturnType<typeof createTestDatabase>>;
   let templateWitness: string;
   const cleanups: (() => Promise<void>)[] = [];
+  let copies = 0;
 
   beforeAll(async () => {
     template = await createTestDatabase('tamper_tpl');
@@ -59,15 +62,20 @@ describe.skipIf(!postgres.available)('tamper suite on PostgreSQL', () => {
     await ledger.close();
   });
 
+  // Each case drops its copies when it ends, so no hook has to drop dozens at once.
+  afterEach(async () => {
+    for (let cleanup = cleanups.pop(); cleanup; cleanup = cleanups.pop()) await cleanup();
+  });
+
   afterAll(async () => {
-    for (const cleanup of cleanups) await cleanup();
     await template?.drop();
     rmSync(templateWitness, { recursive: true, force: true });
   });
 
   /** A copy of the untouched 20-entry ledger (database and witness directory). */
   async function fresh(): Promise<{ url: string; witnessDir: string }> {
-    const name = `${template.name}_c${cleanups.length}`;
+    copies += 1;
+    const name = `${template.name}_c${copies}`;
     const admin = new pg.Client({ connectionString: ADMIN_URL });
     await admin.connect();
     await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template.name}`);
@@ -90,6 +98,7 @@ describe.skipIf(!postgres.available)('tamper suite on PostgreSQL', () => {
     url: string,
     witnessDir?: string,
     pageSize?: number,
+    options: VerifyOptions = {},
   ): Promise<VerifyReport> {
     const driver = new PostgresDriver(url);
     try {
@@ -97,6 +106,7 @@ describe.skipIf(!postgres.available)('tamper suite on PostgreSQL', () => {
         trustedKeys,
         witnesses: witnessDir ? [new DirectoryWitness(witnessDir, trustedKeys)] : [],
         ...(pageSize ? { pageSize } : {}),
+        ...options,
       });
     } finally {
       await driver.close();
@@ -352,6 +362,196 @@ describe.skipIf(!postgres.available)('tamper suite on PostgreSQL', () => {
     await expect(witness.submit(old?.note as string, [])).rejects.toThrow(
       /older than the witnessed 20/,
     );
+  });
+
+  it('case 9: deleting the newest checkpoint row, or every one, is caught while the witness holds them', async () => {
+    for (const [sql, missing] of [
+      [
+        'DELETE FROM ledger_checkpoints WHERE tree_size = 20',
+        /lacks the checkpoint of size 20 that witness dir:/,
+      ],
+      [
+        'DELETE FROM ledger_checkpoints',
+        /lacks 2 checkpoints that witness dir:.* \(sizes 10, 20\)/,
+      ],
+    ] as const) {
+      const { url, witnessDir } = await fresh();
+      await asSuperuserWithoutTriggers(url, (c) => c.query(sql));
+      // The entries are untouched, so no seq is at fault: the deleted checkpoint is named.
+      const report = await verify(url, witnessDir);
+      expect(report).toMatchObject({ valid: false, firstBadSeq: null, checked: 20 });
+      expect(report.reason).toMatch(missing);
+      expect(report.reason).toMatch(/checkpoint rows were deleted/);
+    }
+  });
+
+  it('case 10: a NULL in an entry column is tampering at its seq, through binary COPY and the row query alike', async () => {
+    for (const column of ['payload', 'entry_hash', 'recorded_at']) {
+      const { url, witnessDir } = await fresh();
+      await asSuperuserWithoutTriggers(url, async (c) => {
+        await c.query(`ALTER TABLE ledger_entries ALTER COLUMN ${column} DROP NOT NULL`);
+        await c.query(`UPDATE ledger_entries SET ${column} = NULL WHERE seq = 12`);
+      });
+      const driver = new PostgresDriver(url);
+      const rowQuery = {
+        query: driver.query.bind(driver),
+        exec: driver.exec.bind(driver),
+      } as typeof driver;
+      try {
+        for (const q of [driver, rowQuery]) {
+          const report = await verifyLedger(q, {
+            trustedKeys,
+            witnesses: [new DirectoryWitness(witnessDir, trustedKeys)],
+            pageSize: 5,
+          });
+          expect(report, column).toMatchObject({
+            valid: false,
+            firstBadSeq: 12,
+            checked: 11,
+            reason: `entry 12: column ${column} is NULL`,
+          });
+        }
+      } finally {
+        await driver.close();
+      }
+    }
+  });
+
+  it('case 11: a deleted head row is tampering, reported with no seq at fault after every entry is checked', async () => {
+    const { url, witnessDir } = await fresh();
+    await asSuperuserWithoutTriggers(url, (c) => c.query('DELETE FROM ledger_head'));
+    const report = await verify(url, witnessDir);
+    expect(report).toMatchObject({
+      valid: false,
+      firstBadSeq: null,
+      reason: 'the ledger_head row is missing',
+      checked: 20,
+      head: 20,
+    });
+    // Without the head, a truncated tail is still caught by the witness.
+    await asSuperuserWithoutTriggers(url, (c) =>
+      c.query('DELETE FROM ledger_entries WHERE seq > 15'),
+    );
+    expect(await verify(url, witnessDir)).toMatchObject({
+      valid: false,
+      firstBadSeq: 16,
+      head: 15,
+    });
+  });
+
+  it('case 12: a payload edited with its own hashes recomputed is caught at that seq, not at the next', async () => {
+    const cases = [
+      // seq 7 closes no subtree, so only entry 8's prev link contradicts it.
+      { seq: 7, tree: false, pageSize: undefined },
+      { seq: 7, tree: true, pageSize: undefined },
+      // seq 8 ends a page of 4 and closes three subtrees: with the tree recomputed too, only
+      // entry 9, the first row of the next page, contradicts it.
+      { seq: 8, tree: true, pageSize: 4 },
+      { seq: 8, tree: false, pageSize: 4 },
+      // the last entry: only the head row (and the witness) still commit to its old hash.
+      { seq: 20, tree: false, pageSize: undefined },
+    ];
+    for (const c of cases) {
+      const { url, witnessDir } = await fresh();
+      await rewritePayload(url, c.seq, `{"amount":1000000,"to":"acct-${c.seq}"}`, { tree: c.tree });
+      const report = await verify(url, witnessDir, c.pageSize);
+      expect(report, JSON.stringify(c)).toMatchObject({
+        valid: false,
+        firstBadSeq: c.seq,
+        checked: c.seq - 1,
+      });
+    }
+    // The reason says what happened when only the link after it contradicts the entry.
+    const { url } = await fresh();
+    await rewritePayload(url, 7, '{"amount":1000000,"to":"acct-7"}', { tree: true });
+    expect((await verify(url)).reason).toBe(
+      'entry 7 was rewritten with its hashes recomputed: entry 8, intact and linked to by entry 9, commits to its original hash',
+    );
+  });
+
+  it('case 12b: an entry whose prev hash alone was re-pointed, its hash recomputed, is the one named', async () => {
+    const { url, witnessDir } = await fresh();
+    await asSuperuserWithoutTriggers(url, async (c) => {
+      const { rows } = await c.query(
+        'SELECT recorded_at, stream, kind, actor, payload_hash FROM ledger_entries WHERE seq = 9',
+      );
+      const prevHash = Buffer.alloc(32, 7);
+      const entryHash = entryHashOf({
+        seq: 9,
+        timeMs: (rows[0].recorded_at as Date).getTime(),
+        stream: rows[0].stream,
+        kind: rows[0].kind,
+        actor: rows[0].actor,
+        payloadHash: rows[0].payload_hash,
+        prevHash,
+      });
+      await c.query('UPDATE ledger_entries SET prev_hash = $1, entry_hash = $2 WHERE seq = 9', [
+        prevHash,
+        entryHash,
+      ]);
+    });
+    // Entry 10 still links to 9's original hash, so 9 is the rewritten one, not 8.
+    expect(await verify(url, witnessDir)).toMatchObject({ valid: false, firstBadSeq: 9 });
+  });
+
+  it('case 13: witnesses without a trusted origin never yield a valid verdict', async () => {
+    const { url, witnessDir } = await fresh();
+    const driver = new PostgresDriver(url);
+    try {
+      const report = await verifyLedger(driver, { witnesses: [new DirectoryWitness(witnessDir)] });
+      expect(report).toMatchObject({ valid: false, firstBadSeq: null });
+      expect(report.reason).toMatch(/without a trusted origin/);
+      // A witness holding another log's checkpoints is reported, not trusted.
+      const other = await verifyLedger(driver, {
+        origin: 'bulwark.test/another-log',
+        witnesses: [new DirectoryWitness(witnessDir)],
+      });
+      expect(other.valid).toBe(false);
+      expect(other.problems.map((p) => p.reason)).toContain(
+        `witness dir:${witnessDir} holds checkpoints for ${ORIGIN}, not the origin bulwark.test/another-log`,
+      );
+    } finally {
+      await driver.close();
+    }
+  });
+
+  it('says what a valid verdict covers for the trust material given, and counts the unwitnessed tail', async () => {
+    const { url, witnessDir } = await fresh();
+    // Five entries after the last checkpoint (20): the tail no witness covers yet.
+    const ledger = await Ledger.open(await openDriver(url), { origin: ORIGIN, migrate: false });
+    for (let i = 21; i <= 25; i++)
+      await ledger.append({ stream: 'payments', kind: 'transfer', actor: 'user:1', payload: i });
+    const [first] = await ledger.read(21, 1);
+    await ledger.close();
+    const since = new Date(first?.timeMs as number).toISOString();
+
+    const chainOnly = await verify(url, undefined, undefined, { trustedKeys: undefined });
+    expect(chainOnly).toMatchObject({
+      valid: true,
+      trust: { level: 'chain', origin: null, signaturesChecked: false, witnessedSize: null },
+      unwitnessedTail: { after: 'nothing', afterSize: 0, entries: 25 },
+    });
+    expect(chainOnly.trust.notCovered.join('\n')).toMatch(/signatures were not checked/);
+    expect(chainOnly.trust.notCovered.join('\n')).toMatch(/without a witness/);
+
+    const signed = await verify(url);
+    expect(signed).toMatchObject({
+      valid: true,
+      trust: { level: 'signed', origin: ORIGIN, signaturesChecked: true },
+      unwitnessedTail: { after: 'signed checkpoint', afterSize: 20, entries: 5, since },
+    });
+    expect(signed.trust.notCovered.join('\n')).toMatch(/whoever holds the signing key/);
+
+    const witnessed = await verify(url, witnessDir);
+    expect(witnessed).toMatchObject({
+      valid: true,
+      trust: { level: 'witnessed', origin: ORIGIN, signaturesChecked: true, witnessedSize: 20 },
+      unwitnessedTail: { after: 'witnessed checkpoint', afterSize: 20, entries: 5, since },
+    });
+    expect(witnessed.trust.covered.join('\n')).toMatch(/first 20 entries match the checkpoints/);
+    expect(witnessed.trust.notCovered).toEqual([
+      `the 5 entries after the witnessed checkpoint of size 20 (the first recorded ${since}) can be rewritten consistently by whoever can write to the database, until a newer checkpoint is witnessed`,
+    ]);
   });
 
   it('the application role cannot update, delete or truncate, and triggers stop even the owner', async () => {

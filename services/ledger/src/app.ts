@@ -1,19 +1,34 @@
 import { createService, postgresProbe, type Service, type ServiceOptions } from '@bulwark/kit';
 import type { Ledger } from '@bulwark/ledger';
+import { CheckpointSchedule } from './checkpoint-schedule.js';
 import { registerLedgerRoutes } from './routes/ledger.js';
+import { UnwitnessedWindowMonitor } from './unwitnessed-window.js';
 
 export const LEDGER_SERVICE_VERSION = '0.1.0';
 
 export interface LedgerServiceOptions extends Partial<Omit<ServiceOptions, 'name' | 'version'>> {
   /** An opened ledger; the service closes it on shutdown. */
   ledger: Ledger;
-  /** Sign a checkpoint this often when the log has grown (0: only on demand). */
+  /** Sign a checkpoint this often when the log has grown (0: no clock). */
   checkpointIntervalMs?: number;
+  /** Sign at once when this many entries wait unwitnessed (0: off). */
+  checkpointAfterEntries?: number;
+  /** Sign this long after appends pause (0: off). */
+  checkpointQuietMs?: number;
+  /** /health warns when the oldest unwitnessed entry is older than this (default 60 s). */
+  windowMaxAgeMs?: number;
 }
 
 /** The ledger service: the kit's operational contract plus /v1/ledger. */
 export function buildLedgerService(options: LedgerServiceOptions): Service {
-  const { ledger, checkpointIntervalMs = 0, ...serviceOptions } = options;
+  const {
+    ledger,
+    checkpointIntervalMs = 0,
+    checkpointAfterEntries = 0,
+    checkpointQuietMs = 0,
+    windowMaxAgeMs = 60_000,
+    ...serviceOptions
+  } = options;
   const service = createService({
     name: 'ledger',
     version: LEDGER_SERVICE_VERSION,
@@ -23,7 +38,25 @@ export function buildLedgerService(options: LedgerServiceOptions): Service {
   service.addReadinessProbe(
     postgresProbe(ledger.driver, { name: `ledger-store-${ledger.driver.kind}` }),
   );
-  registerLedgerRoutes(service, ledger);
+  const scheduleOptions = {
+    intervalMs: checkpointIntervalMs,
+    afterEntries: checkpointAfterEntries,
+    quietMs: checkpointQuietMs,
+  };
+  const unwitnessed = new UnwitnessedWindowMonitor(
+    service,
+    ledger,
+    scheduleOptions,
+    windowMaxAgeMs,
+  );
+  service.addReadinessProbe(unwitnessed.probe());
+  const schedule = new CheckpointSchedule(ledger, scheduleOptions, service.logger, {
+    onSigned: () => {
+      unwitnessed.measure().catch(() => undefined);
+    },
+    onFailed: () => unwitnessed.checkpointFailed(),
+  });
+  registerLedgerRoutes(service, ledger, schedule, unwitnessed);
   // With the tree cache on, load it in the background: proofs asked for meanwhile use the store.
   service.tasks.run('ledger-tree-cache', async () => {
     const started = performance.now();
@@ -33,20 +66,10 @@ export function buildLedgerService(options: LedgerServiceOptions): Service {
       'ledger tree cache loaded',
     );
   });
-  if (checkpointIntervalMs > 0) {
-    let lastSize = 0;
-    service.tasks.every('ledger-checkpoint', checkpointIntervalMs, async () => {
-      if ((await ledger.head()).size <= lastSize) return;
-      const checkpoint = await ledger.checkpoint();
-      // Signing appends its own audit record; growth by that record alone does not call for
-      // another checkpoint (or every interval would sign one). The next real append will.
-      const after = (await ledger.head()).size;
-      lastSize = after === checkpoint.size + 1 ? after : checkpoint.size;
-      service.logger.info(
-        { size: checkpoint.size, checkpointId: checkpoint.id },
-        'ledger checkpoint signed',
-      );
-    });
+  // Without any trigger the schedule only serves POST /v1/ledger/checkpoints.
+  if (checkpointIntervalMs > 0 || checkpointAfterEntries > 0 || checkpointQuietMs > 0) {
+    service.onStartup('ledger-checkpoint-catch-up', () => schedule.catchUp());
+    service.tasks.run('ledger-checkpoint', (signal) => schedule.run(signal));
   }
   return service;
 }

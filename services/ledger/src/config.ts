@@ -16,8 +16,21 @@ export const LedgerServiceConfigSchema = Type.Object(
     witnessDatabaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
     /** Name of the @bulwark/keys key that signs checkpoints. */
     signingKey: Type.String({ minLength: 1 }),
+    /**
+     * Witness services (services/witness) every checkpoint is submitted to, C2SP
+     * tlog-witness add-checkpoint; verifiers fetch what they cosigned over HTTP.
+     */
+    witnessUrls: Type.Array(Type.String({ pattern: '^https?://' })),
+    /** The witnesses' cosigner keys (`<name>+<hash>+<key>`): their cosignatures must verify. */
+    witnessKeys: Type.Array(Type.String({ minLength: 1 })),
     /** Sign a checkpoint this often when the log has grown; 0 turns periodic checkpoints off. */
     checkpointIntervalMs: Type.Integer({ minimum: 0, maximum: 86_400_000 }),
+    /** Sign at once when this many entries wait unwitnessed; 0 turns it off. */
+    checkpointAfterEntries: Type.Integer({ minimum: 0, maximum: 10_000_000 }),
+    /** Sign this long after appends pause; 0 turns it off. */
+    checkpointQuietMs: Type.Integer({ minimum: 0, maximum: 86_400_000 }),
+    /** /health warns when the oldest unwitnessed entry is older than this. */
+    windowMaxAgeMs: Type.Integer({ minimum: 1, maximum: 604_800_000 }),
     /**
      * Keep every Merkle subtree hash in memory (64 bytes per entry) for sub-millisecond proofs.
      * On by default: a database round trip alone has a p99 over a millisecond on a busy host.
@@ -33,6 +46,7 @@ const validate = new Ajv({ allErrors: true }).compile(LedgerServiceConfigSchema)
 
 export function ledgerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LedgerServiceConfig {
   const dataDir = env.BULWARK_LEDGER_DATA_DIR || './.bulwark/state/ledger';
+  const checkpointIntervalMs = Number(env.BULWARK_LEDGER_CHECKPOINT_INTERVAL_MS || 10_000);
   const config = {
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     dataDir,
@@ -42,7 +56,15 @@ export function ledgerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Ledge
       ? { witnessDatabaseUrl: env.BULWARK_LEDGER_WITNESS_DATABASE_URL }
       : {}),
     signingKey: env.BULWARK_LEDGER_SIGNING_KEY || 'ledger-checkpoint',
-    checkpointIntervalMs: Number(env.BULWARK_LEDGER_CHECKPOINT_INTERVAL_MS || 60_000),
+    witnessUrls: listOf(env.BULWARK_LEDGER_WITNESS_URLS),
+    witnessKeys: listOf(env.BULWARK_LEDGER_WITNESS_KEYS),
+    checkpointIntervalMs,
+    checkpointAfterEntries: Number(env.BULWARK_LEDGER_CHECKPOINT_AFTER_ENTRIES || 1_000),
+    checkpointQuietMs: Number(env.BULWARK_LEDGER_CHECKPOINT_QUIET_MS || 1_000),
+    // Three clock periods: a missed checkpoint or two is weather, three is a failing witness.
+    windowMaxAgeMs: Number(
+      env.BULWARK_LEDGER_WINDOW_MAX_AGE_MS || Math.max(3 * checkpointIntervalMs, 60_000),
+    ),
     treeCache: switchOf('BULWARK_LEDGER_TREE_CACHE', env.BULWARK_LEDGER_TREE_CACHE, true),
   };
   if (!validate(config)) {
@@ -52,6 +74,11 @@ export function ledgerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Ledge
     throw new ConfigError(`invalid ledger configuration: ${detail}`);
   }
   return config;
+}
+
+/** A comma- or whitespace-separated list; unset or empty is none. */
+function listOf(value: string | undefined): string[] {
+  return (value ?? '').split(/[\s,]+/).filter((item) => item !== '');
 }
 
 const ON = ['1', 'true', 'on', 'yes'];

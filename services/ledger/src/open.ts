@@ -5,14 +5,16 @@ import {
   keyProviderConfigFromEnv,
   openKeyProvider,
 } from '@bulwark/keys';
-import type { Service } from '@bulwark/kit';
+import { ConfigError, type Service } from '@bulwark/kit';
 import {
   DatabaseWitness,
   DirectoryWitness,
+  HttpWitness,
   Ledger,
   LedgerAuditSink,
   type NoteKey,
   openDriver,
+  parseCosignerKey,
   type SqlDriver,
   type Witness,
 } from '@bulwark/ledger';
@@ -22,13 +24,23 @@ import { ledgerConfigFromEnv } from './config.js';
 /**
  * Builds the ledger service from the environment: the store (PostgreSQL or PGlite), the
  * checkpoint signer from @bulwark/keys (every signature audited into this ledger), every
- * version of that key as a trusted verifier, and the witness directory.
+ * version of that key as a trusted verifier, and the witnesses: the directory, an optional
+ * witness database, and witness services over HTTP.
  */
 export async function openLedgerService(
   env: NodeJS.ProcessEnv = process.env,
   overrides: Partial<Omit<LedgerServiceOptions, 'ledger'>> = {},
 ): Promise<Service> {
   const config = ledgerConfigFromEnv(env);
+  const witnessKeys = config.witnessKeys.map((text) => {
+    try {
+      return parseCosignerKey(text);
+    } catch (error) {
+      throw new ConfigError(
+        `BULWARK_LEDGER_WITNESS_KEYS: ${JSON.stringify(text)}: ${(error as Error).message}`,
+      );
+    }
+  });
   const driver = await openDriver(config.databaseUrl ?? config.dataDir);
   let provider: KeyProvider | undefined;
   let witnessDriver: SqlDriver | undefined;
@@ -56,6 +68,16 @@ export async function openLedgerService(
         }),
       );
     }
+    for (const url of config.witnessUrls) {
+      witnesses.push(
+        new HttpWitness({
+          url,
+          origin: config.origin,
+          logKeys: trustedKeys,
+          ...(witnessKeys.length > 0 ? { witnessKeys } : {}),
+        }),
+      );
+    }
     ledger = await Ledger.open(driver, {
       origin: config.origin,
       signer,
@@ -66,6 +88,9 @@ export async function openLedgerService(
     const service = buildLedgerService({
       ledger,
       checkpointIntervalMs: config.checkpointIntervalMs,
+      checkpointAfterEntries: config.checkpointAfterEntries,
+      checkpointQuietMs: config.checkpointQuietMs,
+      windowMaxAgeMs: config.windowMaxAgeMs,
       env,
       ...overrides,
     });

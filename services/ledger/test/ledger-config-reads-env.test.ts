@@ -9,7 +9,12 @@ describe('ledger service configuration', () => {
       origin: 'bulwark.local/ledger',
       witnessDir: './.bulwark/state/ledger-witness',
       signingKey: 'ledger-checkpoint',
-      checkpointIntervalMs: 60_000,
+      witnessUrls: [],
+      witnessKeys: [],
+      checkpointIntervalMs: 10_000,
+      checkpointAfterEntries: 1_000,
+      checkpointQuietMs: 1_000,
+      windowMaxAgeMs: 60_000,
       treeCache: true,
     });
   });
@@ -22,6 +27,11 @@ describe('ledger service configuration', () => {
         BULWARK_LEDGER_ORIGIN: 'example.com/audit',
         BULWARK_LEDGER_SIGNING_KEY: 'audit-log',
         BULWARK_LEDGER_CHECKPOINT_INTERVAL_MS: '0',
+        BULWARK_LEDGER_CHECKPOINT_AFTER_ENTRIES: '50',
+        BULWARK_LEDGER_CHECKPOINT_QUIET_MS: '250',
+        BULWARK_LEDGER_WINDOW_MAX_AGE_MS: '90000',
+        BULWARK_LEDGER_WITNESS_URLS: 'http://witness-a:8082, https://witness-b.example',
+        BULWARK_LEDGER_WITNESS_KEYS: 'w.example/1+abcd0123+BAAA',
         BULWARK_LEDGER_TREE_CACHE: 'off',
       }),
     ).toMatchObject({
@@ -30,6 +40,11 @@ describe('ledger service configuration', () => {
       origin: 'example.com/audit',
       signingKey: 'audit-log',
       checkpointIntervalMs: 0,
+      checkpointAfterEntries: 50,
+      checkpointQuietMs: 250,
+      windowMaxAgeMs: 90_000,
+      witnessUrls: ['http://witness-a:8082', 'https://witness-b.example'],
+      witnessKeys: ['w.example/1+abcd0123+BAAA'],
       treeCache: false,
     });
   });
@@ -47,7 +62,7 @@ describe('ledger service configuration', () => {
   it('treats an empty checkpoint interval as unset, not as "never"', () => {
     expect(
       ledgerConfigFromEnv({ BULWARK_LEDGER_CHECKPOINT_INTERVAL_MS: '' }).checkpointIntervalMs,
-    ).toBe(60_000);
+    ).toBe(10_000);
     expect(
       ledgerConfigFromEnv({ BULWARK_LEDGER_CHECKPOINT_INTERVAL_MS: '0' }).checkpointIntervalMs,
     ).toBe(0);
@@ -58,6 +73,12 @@ describe('ledger service configuration', () => {
     expect(() => ledgerConfigFromEnv({ BULWARK_LEDGER_ORIGIN: 'has space' })).toThrow(/origin/);
     expect(() => ledgerConfigFromEnv({ BULWARK_LEDGER_CHECKPOINT_INTERVAL_MS: 'soon' })).toThrow(
       /checkpointIntervalMs/,
+    );
+    expect(() => ledgerConfigFromEnv({ BULWARK_LEDGER_WITNESS_URLS: 'ftp://witness' })).toThrow(
+      /witnessUrls/,
+    );
+    expect(() => ledgerConfigFromEnv({ BULWARK_LEDGER_CHECKPOINT_AFTER_ENTRIES: '-1' })).toThrow(
+      /checkpointAfterEntries/,
     );
   });
 });

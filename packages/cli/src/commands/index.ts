@@ -1,17 +1,34 @@
 import type { Command } from 'commander';
-import { registerAudit } from './audit.js';
-import { registerKeys } from './keys.js';
-import { registerLedger } from './ledger.js';
-import { registerProbe } from './probe.js';
-import { registerUp } from './up.js';
 
 export type SetExitCode = (code: number) => void;
+type RegisterCommand = (program: Command, setExitCode: SetExitCode) => void;
 
-/** Every command registers itself here; one line per command keeps additions conflict-free. */
-export function registerCommands(program: Command, setExitCode: SetExitCode): void {
-  registerAudit(program, setExitCode);
-  registerKeys(program, setExitCode);
-  registerLedger(program, setExitCode);
-  registerProbe(program, setExitCode);
-  registerUp(program, setExitCode);
+/**
+ * Every command by name, its module loaded only when it is the one asked for: each command's
+ * module pulls in its own dependencies (PGlite, pg, pkcs11js, the AWS SDK, OpenTelemetry, ajv),
+ * and loading all of them cost `bulwark ledger verify` over a second before it did anything.
+ * One line per command keeps additions conflict-free.
+ */
+const COMMANDS = new Map<string, () => Promise<RegisterCommand>>([
+  ['audit', async () => (await import('./audit.js')).registerAudit],
+  ['keys', async () => (await import('./keys.js')).registerKeys],
+  ['ledger', async () => (await import('./ledger.js')).registerLedger],
+  ['probe', async () => (await import('./probe.js')).registerProbe],
+  ['up', async () => (await import('./up.js')).registerUp],
+]);
+
+/**
+ * Registers the command `argv` names (its first word), or every command when it names none of
+ * them (`--help`, `help <command>`, `--version`, a typo), so help and commander's suggestions
+ * still see them all.
+ */
+export async function registerCommands(
+  program: Command,
+  setExitCode: SetExitCode,
+  argv: readonly string[] = [],
+): Promise<void> {
+  const named = COMMANDS.get(argv[0] ?? '');
+  const loaders = named ? [named] : [...COMMANDS.values()];
+  for (const register of await Promise.all(loaders.map((load) => load())))
+    register(program, setExitCode);
 }

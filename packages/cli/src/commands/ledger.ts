@@ -11,6 +11,7 @@ import {
   consistencyProofJson,
   DatabaseWitness,
   DirectoryWitness,
+  HttpWitness,
   inclusionProofJson,
   isPostgresUrl,
   Ledger,
@@ -18,8 +19,10 @@ import {
   LedgerError,
   type NoteKey,
   openDriver,
-  parseTrustedKeys,
+  parseCosignerKey,
+  parseTrustAnchor,
   type SqlDriver,
+  signedOriginOf,
   type VerifyReport,
   verifyLedger,
   type Witness,
@@ -108,55 +111,133 @@ function withExistingLedger<T>(target: string, fn: (ledger: Ledger) => Promise<T
   );
 }
 
-/** The checkpoint origin: the flag, else the latest stored checkpoint's, else the default. */
-async function originOf(driver: SqlDriver, flag: string | undefined): Promise<string> {
-  if (flag) return flag;
-  const ledger = await Ledger.open(driver, { origin: DEFAULT_ORIGIN, migrate: false });
+/** The log's origin and trusted keys, from the verifier's own flags and files only. */
+async function trustOf(flags: {
+  pubkey?: string;
+  origin?: string;
+}): Promise<{ origin?: string; trustedKeys?: NoteKey[] }> {
+  if (!flags.pubkey) return flags.origin ? { origin: flags.origin } : {};
+  const text = await readFile(flags.pubkey, 'utf8').catch((error: Error) => {
+    throw new UsageError(`cannot read --pubkey ${flags.pubkey}: ${error.message}`);
+  });
   try {
-    return (await ledger.latestCheckpoint())?.origin ?? DEFAULT_ORIGIN;
-  } catch {
-    // An unreadable latest note is for verify to report; the default origin lets it run.
-    return DEFAULT_ORIGIN;
+    const anchor = parseTrustAnchor(text, flags.origin);
+    return { origin: anchor.origin, trustedKeys: anchor.keys };
+  } catch (error) {
+    if (error instanceof LedgerError)
+      throw new UsageError(`--pubkey ${flags.pubkey}: ${error.message}`);
+    throw error;
   }
 }
 
+/** Cosigner keys (C2SP vkeys of type 0x04, one per line) of the HTTP witnesses. */
+async function witnessKeysOf(file: string | undefined): Promise<NoteKey[] | undefined> {
+  if (!file) return undefined;
+  const text = await readFile(file, 'utf8').catch((error: Error) => {
+    throw new UsageError(`cannot read --witness-key ${file}: ${error.message}`);
+  });
+  try {
+    const keys = text
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#'))
+      .map(parseCosignerKey);
+    if (keys.length === 0) throw new UsageError(`--witness-key ${file} holds no key`);
+    return keys;
+  } catch (error) {
+    if (error instanceof LedgerError)
+      throw new UsageError(`--witness-key ${file}: ${error.message}`);
+    throw error;
+  }
+}
+
+const isHttpUrl = (target: string): boolean => /^https?:\/\//i.test(target);
+
 /**
- * Witnesses from --witness values: a postgres:// URL is a second database, anything else a
- * directory. Returns them with a close function for the database connections opened.
+ * Witnesses from --witness values: a postgres:// URL is a second database, an http(s):// URL a
+ * witness service, anything else a directory. Returns them with a close function for the
+ * database connections opened.
  */
 async function openWitnesses(
   targets: readonly string[],
   origin: string,
   keys: readonly NoteKey[] | undefined,
+  witnessKeys: readonly NoteKey[] | undefined,
 ): Promise<{ witnesses: Witness[]; close(): Promise<void> }> {
   const drivers: SqlDriver[] = [];
   const witnesses: Witness[] = [];
   const close = async () => {
     for (const d of drivers) await d.close().catch(() => undefined);
   };
-  try {
-    for (const target of targets) {
-      if (isPostgresUrl(target)) {
+  for (const target of targets) {
+    if (isHttpUrl(target)) {
+      try {
+        witnesses.push(
+          new HttpWitness({
+            url: target,
+            origin,
+            name: describeTarget(target),
+            ...(keys ? { logKeys: keys } : {}),
+            ...(witnessKeys ? { witnessKeys } : {}),
+          }),
+        );
+      } catch (error) {
+        await close();
+        throw new UsageError(`--witness ${describeTarget(target)}: ${(error as Error).message}`);
+      }
+    } else if (isPostgresUrl(target)) {
+      try {
         const driver = await openDriver(target, { maxConnections: 1 });
         drivers.push(driver);
         await driver.query('SELECT 1');
-        witnesses.push(
-          new DatabaseWitness(driver, {
-            name: describeTarget(target),
-            origin,
-            ...(keys ? { keys } : {}),
-          }),
-        );
-      } else {
-        witnesses.push(new DirectoryWitness(target, keys));
+      } catch (error) {
+        await close();
+        throw new UsageError(`cannot open the witness database: ${(error as Error).message}`);
       }
+      witnesses.push(
+        new DatabaseWitness(drivers[drivers.length - 1] as SqlDriver, {
+          name: describeTarget(target),
+          origin,
+          ...(keys ? { keys } : {}),
+        }),
+      );
+    } else {
+      witnesses.push(new DirectoryWitness(target, keys));
     }
-  } catch (error) {
-    await close();
-    throw new UsageError(`cannot open the witness database: ${(error as Error).message}`);
   }
   return { witnesses, close };
 }
+
+/**
+ * Checks --witness and --witness-key before anything is opened. A verifier's witness directory
+ * must exist (an empty one would vouch for nothing); a signer's is created by its first note.
+ */
+function checkWitnessFlags(
+  flags: { witness: string[]; witnessKey?: string },
+  directoriesMustExist: boolean,
+): void {
+  for (const target of flags.witness) {
+    if (
+      directoriesMustExist &&
+      !isPostgresUrl(target) &&
+      !isHttpUrl(target) &&
+      !existsSync(target)
+    ) {
+      throw new UsageError(`witness directory ${target} does not exist`);
+    }
+  }
+  if (flags.witnessKey && !flags.witness.some(isHttpUrl)) {
+    throw new UsageError(
+      '--witness-key is the cosigner key of an http(s):// --witness; none was given',
+    );
+  }
+}
+
+const witnessOption = (description: string) =>
+  new Option('--witness <dir|url>', description).argParser((v: string, all: string[] = []) => [
+    ...all,
+    v,
+  ]);
 
 export function registerLedger(program: Command, setExitCode: SetExitCode): void {
   const ledger = program
@@ -174,17 +255,22 @@ export function registerLedger(program: Command, setExitCode: SetExitCode): void
     .addOption(dbOption())
     .option(
       '--pubkey <file>',
-      'trusted checkpoint key(s): C2SP verifier keys, an Ed25519 PEM, or a bulwark-keyring/v1 JSON',
+      'trusted checkpoint key(s): C2SP verifier keys (they name the origin), an Ed25519 PEM, or a bulwark-keyring/v1 JSON',
+    )
+    .addOption(
+      witnessOption(
+        'witness holding signed checkpoints: a directory, a postgres:// URL or an http(s):// witness service (repeatable)',
+      ).default([], 'none'),
     )
     .option(
-      '--witness <dir>',
-      'witness holding signed checkpoints: a directory or a postgres:// URL (repeatable)',
-      (v: string, all: string[]) => [...all, v],
-      [],
+      '--witness-key <file>',
+      'cosigner key(s) of the http(s):// witnesses (C2SP vkeys, one per line): their answers must carry a valid cosignature',
     )
-    .option(
-      '--origin <origin>',
-      'checkpoint origin the keys sign for (default: from the stored checkpoints)',
+    .addOption(
+      new Option(
+        '--origin <origin>',
+        "the log's checkpoint origin; trusted, so never read from the database (default: the one --pubkey's keys name)",
+      ).env('BULWARK_LEDGER_ORIGIN'),
     )
     .addOption(
       new Option('--mode <mode>', 'what to verify')
@@ -196,13 +282,16 @@ export function registerLedger(program: Command, setExitCode: SetExitCode): void
     .addOption(formatOption())
     .addHelpText(
       'after',
-      '\nExit codes: 0 the ledger is valid, 1 tampering found (the first bad seq is printed), 2 usage or connection errors.',
+      '\nExit codes: 0 the ledger is valid, 1 tampering found (the first bad seq is printed; damaged ledger data ' +
+        'such as a NULL column or a missing head row counts), 2 usage errors, or a database or witness that ' +
+        'could not be read at all.\nWhat VALID covers depends on the trust material given: the report says it.',
     )
     .action(
       async (
         flags: DbFlags & {
           pubkey?: string;
           witness: string[];
+          witnessKey?: string;
           origin?: string;
           mode: 'full' | 'incremental' | 'range';
           from?: number;
@@ -212,27 +301,31 @@ export function registerLedger(program: Command, setExitCode: SetExitCode): void
         if (flags.from !== undefined && flags.to !== undefined && flags.from > flags.to) {
           throw new UsageError(`--from ${flags.from} is after --to ${flags.to}`);
         }
+        checkWitnessFlags(flags, true);
+        const { origin, trustedKeys } = await trustOf(flags);
+        if (flags.witness.length > 0 && origin === undefined) {
+          throw new UsageError(
+            "--witness needs the log's origin to look up what it witnessed, and the database under test cannot " +
+              'be trusted to say: pass --origin <origin> (the service’s BULWARK_LEDGER_ORIGIN), or a --pubkey of ' +
+              'C2SP verifier keys, which name it',
+          );
+        }
+        const witnessKeys = await witnessKeysOf(flags.witnessKey);
         const terminal = createTerminal();
         const report = await withDriver(flags.db, async (driver) => {
-          const origin = await originOf(driver, flags.origin);
-          let trustedKeys: NoteKey[] | undefined;
-          if (flags.pubkey) {
-            const text = await readFile(flags.pubkey, 'utf8').catch((error: Error) => {
-              throw new UsageError(`cannot read --pubkey ${flags.pubkey}: ${error.message}`);
-            });
-            trustedKeys = parseTrustedKeys(text, origin);
-          }
-          for (const dir of flags.witness) {
-            if (!isPostgresUrl(dir) && !existsSync(dir)) {
-              throw new UsageError(`witness directory ${dir} does not exist`);
-            }
-          }
-          const { witnesses, close } = await openWitnesses(flags.witness, origin, trustedKeys);
+          // `origin` is set whenever a witness is given (checked above).
+          const { witnesses, close } = await openWitnesses(
+            flags.witness,
+            origin ?? '',
+            trustedKeys,
+            witnessKeys,
+          );
           try {
             return await verifyLedger(driver, {
               mode: flags.mode,
               ...(flags.from !== undefined ? { from: flags.from } : {}),
               ...(flags.to !== undefined ? { to: flags.to } : {}),
+              ...(origin !== undefined ? { origin } : {}),
               ...(trustedKeys ? { trustedKeys } : {}),
               witnesses,
               onProgress: (checked) => terminal.progress(`verified ${checked} entries`),
@@ -242,8 +335,9 @@ export function registerLedger(program: Command, setExitCode: SetExitCode): void
           }
         });
         terminal.progressDone();
-        if (flags.format === 'json') terminal.out(JSON.stringify(report, null, 2));
-        else printReport(report, terminal, flags);
+        const hints = hintsFor(report);
+        if (flags.format === 'json') terminal.out(JSON.stringify({ ...report, hints }, null, 2));
+        else printReport(report, hints, terminal, flags);
         setExitCode(report.valid ? EXIT.ok : EXIT.checksFailed);
       },
     );
@@ -327,62 +421,109 @@ export function registerLedger(program: Command, setExitCode: SetExitCode): void
     )
     .addOption(dbOption())
     .option('--key <name>', 'key name in the provider', 'ledger-checkpoint')
-    .option(
-      '--origin <origin>',
-      'checkpoint origin (default: the stored checkpoints’, else bulwark.local/ledger)',
+    .addOption(
+      new Option(
+        '--origin <origin>',
+        'checkpoint origin (default: the newest stored checkpoint this key signed, else bulwark.local/ledger)',
+      ).env('BULWARK_LEDGER_ORIGIN'),
+    )
+    .addOption(
+      witnessOption(
+        'witness: a directory, a postgres:// URL or an http(s):// witness service (repeatable)',
+      ).default([], 'none'),
     )
     .option(
-      '--witness <dir>',
-      'witness: a directory or a postgres:// URL (repeatable)',
-      (v: string, all: string[]) => [...all, v],
-      [],
+      '--witness-key <file>',
+      'cosigner key(s) of the http(s):// witnesses (C2SP vkeys, one per line): their cosignatures are checked',
     )
     .addOption(formatOption())
-    .action(async (flags: DbFlags & { key: string; origin?: string; witness: string[] }) => {
-      const signed = await withDriver(flags.db, async (driver) => {
-        const origin = await originOf(driver, flags.origin);
-        let log: Ledger | undefined;
-        let provider: KeyProvider | undefined;
-        try {
-          provider = await openKeyProvider(
-            keyProviderConfigFromEnv(process.env),
-            new LedgerAuditSink(() => log as Ledger),
-          );
-          const signer = await provider.open(flags.key);
-          const trustedKeys = (await provider.versions(flags.key)).map((v) => ({
-            name: origin,
-            publicKey: v.publicKey,
-          }));
-          const { witnesses, close } = await openWitnesses(flags.witness, origin, trustedKeys);
+    .action(
+      async (
+        flags: DbFlags & { key: string; origin?: string; witness: string[]; witnessKey?: string },
+      ) => {
+        checkWitnessFlags(flags, false);
+        const witnessKeys = await witnessKeysOf(flags.witnessKey);
+        const signed = await withDriver(flags.db, async (driver) => {
+          let log: Ledger | undefined;
+          let provider: KeyProvider | undefined;
           try {
-            log = await Ledger.open(driver, { origin, signer, trustedKeys, witnesses });
-            return await log.checkpoint();
+            provider = await openKeyProvider(
+              keyProviderConfigFromEnv(process.env),
+              new LedgerAuditSink(() => log as Ledger),
+            );
+            const signer = await provider.open(flags.key);
+            const versions = await provider.versions(flags.key);
+            // The flag, else the newest stored checkpoint this key really signed (an unsigned
+            // note in the database must not choose the name the key signs under), else the default.
+            const origin =
+              flags.origin ??
+              (await signedOriginOf(
+                driver,
+                versions.map((v) => v.publicKey),
+              )) ??
+              DEFAULT_ORIGIN;
+            const trustedKeys = versions.map((v) => ({ name: origin, publicKey: v.publicKey }));
+            const { witnesses, close } = await openWitnesses(
+              flags.witness,
+              origin,
+              trustedKeys,
+              witnessKeys,
+            );
+            try {
+              log = await Ledger.open(driver, { origin, signer, trustedKeys, witnesses });
+              return await log.checkpoint();
+            } finally {
+              await close();
+            }
+          } catch (error) {
+            if (error instanceof KeysError)
+              throw new UsageError(`${error.message} [${error.code}]`);
+            throw error;
           } finally {
-            await close();
+            await provider?.close().catch(() => undefined);
           }
-        } catch (error) {
-          if (error instanceof KeysError) throw new UsageError(`${error.message} [${error.code}]`);
-          throw error;
-        } finally {
-          await provider?.close().catch(() => undefined);
-        }
-      });
-      const terminal = createTerminal();
-      if (flags.format === 'json')
-        terminal.out(
-          JSON.stringify({ id: signed.id, size: signed.size, note: signed.note }, null, 2),
-        );
-      else terminal.out(signed.note.trimEnd());
-      setExitCode(EXIT.ok);
-    });
+        });
+        const terminal = createTerminal();
+        if (flags.format === 'json')
+          terminal.out(
+            JSON.stringify({ id: signed.id, size: signed.size, note: signed.note }, null, 2),
+          );
+        else terminal.out(signed.note.trimEnd());
+        setExitCode(EXIT.ok);
+      },
+    );
+}
+
+/** Where the trust material the verify lacked comes from: the commands that produce it. */
+function hintsFor(report: VerifyReport): string[] {
+  const hints: string[] = [];
+  if (!report.trust.signaturesChecked) {
+    hints.push(
+      'signatures were NOT checked (no --pubkey). Export the checkpoint key where it lives: ' +
+        '`bulwark keys export-public ledger-checkpoint --out keyring.json` (with --dir or BULWARK_KEYS_DIR for a ' +
+        'file keystore, --provider pkcs11 --module <lib> --token-label <label> for an HSM), then pass ' +
+        '`--pubkey keyring.json --origin <origin>`; or save the verifierKeys of `GET /v1/ledger/checkpoints` ' +
+        '(C2SP keys, which name the origin) and pass that file as --pubkey.',
+    );
+  }
+  if (report.trust.level !== 'witnessed') {
+    hints.push(
+      'no witness was consulted: pass --witness <dir|postgres://…|https://…> (the service’s ' +
+        'BULWARK_LEDGER_WITNESS_DIR, BULWARK_LEDGER_WITNESS_DATABASE_URL or witness service) to catch ' +
+        'consistent rewrites, deleted checkpoints and truncated tails.',
+    );
+  }
+  return hints;
 }
 
 function printReport(
   report: VerifyReport,
+  hints: readonly string[],
   terminal: ReturnType<typeof createTerminal>,
-  flags: { pubkey?: string; witness: string[] },
+  flags: { witness: string[] },
 ): void {
   const { color } = terminal;
+  const { trust, unwitnessedTail: tail } = report;
   if (report.valid) {
     terminal.out(
       `${color.green('VALID')}  ${report.checked} entries verified (${report.mode}), head ${report.head}, root ${report.root}`,
@@ -396,7 +537,22 @@ function printReport(
     for (const problem of report.problems.slice(1)) terminal.out(`  also: ${problem.reason}`);
   }
   terminal.out(
-    `checkpoints compared: ${report.checkpoints.compared}; signatures ${flags.pubkey ? 'checked' : color.yellow('NOT checked (no --pubkey)')}; ` +
-      `witness ${flags.witness.length > 0 ? flags.witness.map(describeTarget).join(', ') : color.yellow('none (tail truncation and rewrites need --witness)')}`,
+    `checkpoints compared: ${report.checkpoints.compared}; signatures ${trust.signaturesChecked ? 'checked' : color.yellow('NOT checked (no --pubkey)')}; ` +
+      `witness ${flags.witness.length > 0 ? flags.witness.map(describeTarget).join(', ') : color.yellow('none')}`,
   );
+  const level =
+    trust.level === 'witnessed'
+      ? color.green('witnessed')
+      : trust.level === 'signed'
+        ? color.yellow('signed checkpoints only, no witness')
+        : color.yellow('chain only: nothing outside the database was checked');
+  terminal.out(`trust: ${level}${trust.origin ? `, origin ${trust.origin}` : ''}`);
+  for (const line of trust.covered) terminal.out(`  covered: ${line}`);
+  for (const line of trust.notCovered) terminal.out(`  ${color.yellow('NOT covered')}: ${line}`);
+  terminal.out(
+    tail.entries === 0
+      ? `unwitnessed tail: none (the ${tail.after} of size ${tail.afterSize} covers the head)`
+      : `unwitnessed tail: ${tail.entries === 1 ? '1 entry' : `${tail.entries} entries`} after ${tail.after === 'nothing' ? 'no trusted checkpoint' : `the ${tail.after} of size ${tail.afterSize}`}${tail.since ? `, since ${tail.since}` : ''}`,
+  );
+  for (const hint of hints) terminal.out(`hint: ${hint}`);
 }

@@ -7,6 +7,7 @@
  *   header:  11-byte signature "PGCOPY\n\377\r\n\0", int32 flags (bit 16: OIDs included;
  *            other bits 16-31 are critical and must be zero), int32 extension length, extension
  *   tuple:   int16 field count, then per field int32 byte length (-1 = NULL) and the bytes
+ *            (the schema forbids NULLs; one is marked on its row as damage, not a format error)
  *   trailer: int16 -1
  * All integers are big-endian. Field values use each type's binary send function:
  *   bigint       8-byte two's complement
@@ -58,6 +59,8 @@ export function parseEntryCopy(data: Buffer): EntryPage {
   let timeMs = new Float64Array(capacity);
   let bounds = new Int32Array(capacity * BYTE_FIELDS * 2);
   let count = 0;
+  // Allocated at the first NULL only: the schema forbids them, so an honest page has none.
+  let nullColumn: Int8Array | undefined;
   const need = (bytes: number) => {
     if (at + bytes > data.length) throw new CopyFormatError('binary COPY stream ends inside a row');
   };
@@ -73,25 +76,50 @@ export function parseEntryCopy(data: Buffer): EntryPage {
       seq = grow(seq, capacity);
       timeMs = grow(timeMs, capacity);
       bounds = grow(bounds, capacity * BYTE_FIELDS * 2);
+      if (nullColumn) nullColumn = grow(nullColumn, capacity).fill(-1, count);
     }
-    need(12);
-    if (int32(data, at) !== 8) throw new CopyFormatError('seq is not an 8-byte bigint');
-    seq[count] = int64(data, at + 4);
-    at += 12;
-    need(12);
-    if (int32(data, at) !== 8)
+    // seq and recorded_at: a length word of 8, or -1 for a NULL (marked on the row).
+    need(4);
+    let length = int32(data, at);
+    at += 4;
+    if (length === 8) {
+      need(8);
+      seq[count] = int64(data, at);
+      at += 8;
+    } else if (length === -1) {
+      nullColumn = markNull(nullColumn, capacity, count, 0);
+      seq[count] = Number.NaN;
+    } else {
+      throw new CopyFormatError('seq is not an 8-byte bigint');
+    }
+    need(4);
+    length = int32(data, at);
+    at += 4;
+    if (length === 8) {
+      need(8);
+      const micros = int64(data, at);
+      // The hash covers whole milliseconds; a stored time with a sub-millisecond part cannot be
+      // what was hashed, so it reads as NaN and fails the entry-hash check.
+      timeMs[count] = micros % 1000 === 0 ? micros / 1000 + PG_EPOCH_MS : Number.NaN;
+      at += 8;
+    } else if (length === -1) {
+      nullColumn = markNull(nullColumn, capacity, count, 1);
+      timeMs[count] = Number.NaN;
+    } else {
       throw new CopyFormatError('recorded_at is not an 8-byte timestamptz');
-    const micros = int64(data, at + 4);
-    // The hash covers whole milliseconds; a stored time with a sub-millisecond part cannot be
-    // what was hashed, so it reads as NaN and fails the entry-hash check.
-    timeMs[count] = micros % 1000 === 0 ? micros / 1000 + PG_EPOCH_MS : Number.NaN;
-    at += 12;
+    }
     const base = count * BYTE_FIELDS * 2;
     for (let f = 0; f < BYTE_FIELDS; f++) {
       need(4);
-      const length = int32(data, at);
-      if (length < 0) throw new CopyFormatError('an entry column is NULL');
+      length = int32(data, at);
       at += 4;
+      if (length < 0) {
+        // A NULL byte field reads as empty; the checker reports the row before hashing it.
+        nullColumn = markNull(nullColumn, capacity, count, 2 + f);
+        bounds[base + f * 2] = at;
+        bounds[base + f * 2 + 1] = at;
+        continue;
+      }
       need(length);
       bounds[base + f * 2] = at;
       at += length;
@@ -99,10 +127,24 @@ export function parseEntryCopy(data: Buffer): EntryPage {
     }
     count += 1;
   }
-  return { count, seq, timeMs, data, bounds };
+  return nullColumn
+    ? { count, seq, timeMs, data, bounds, nullColumn }
+    : { count, seq, timeMs, data, bounds };
 }
 
-function grow<T extends Float64Array | Int32Array>(array: T, length: number): T {
+/** Records `column` as row `row`'s first NULL column (module level: the parse loop's locals stay off the heap). */
+function markNull(
+  nullColumn: Int8Array | undefined,
+  capacity: number,
+  row: number,
+  column: number,
+): Int8Array {
+  const marks = nullColumn ?? new Int8Array(capacity).fill(-1);
+  if ((marks[row] as number) < 0) marks[row] = column;
+  return marks;
+}
+
+function grow<T extends Float64Array | Int32Array | Int8Array>(array: T, length: number): T {
   const next = new (array.constructor as new (n: number) => T)(length);
   next.set(array);
   return next;

@@ -5,15 +5,15 @@
 import { TreeCorruptError } from '../errors.js';
 import { parseEntryCopy } from './copy-binary.js';
 import { type SqlQueryable, toBytes, toNumber } from './driver.js';
-import { BYTE_FIELDS, type EntryPage } from './entry-page.js';
+import { BYTE_FIELDS, ENTRY_COLUMNS, type EntryPage } from './entry-page.js';
 
 export interface EntryPageReader {
   /** Entries with first ≤ seq ≤ last, in seq order. */
   read(first: number, last: number): Promise<EntryPage>;
 }
 
-const COLUMNS =
-  'seq, recorded_at, stream, kind, actor, payload, payload_hash, prev_hash, entry_hash, tree_nodes';
+const COLUMNS = ENTRY_COLUMNS.join(', ');
+const EMPTY = new Uint8Array(0);
 
 function checkRange(first: number, last: number): void {
   if (!Number.isSafeInteger(first) || !Number.isSafeInteger(last) || first < 1 || last < first - 1)
@@ -52,18 +52,42 @@ export function queryPageReader(q: SqlQueryable): EntryPageReader {
       const seq = new Float64Array(count);
       const timeMs = new Float64Array(count);
       const bounds = new Int32Array(count * BYTE_FIELDS * 2);
+      let nullColumn: Int8Array | undefined;
+      const markNull = (r: number, column: number) => {
+        nullColumn ??= new Int8Array(count).fill(-1);
+        if ((nullColumn[r] as number) < 0) nullColumn[r] = column;
+      };
       const fields: (string | Uint8Array)[] = [];
       let size = 0;
       for (const [r, row] of rows.entries()) {
-        seq[r] = toNumber(row.seq);
-        timeMs[r] = row.whole_ms ? (row.recorded_at as Date).getTime() : Number.NaN;
-        for (const value of [row.stream, row.kind, row.actor, row.payload]) {
+        if (row.seq === null) markNull(r, 0);
+        seq[r] = row.seq === null ? Number.NaN : toNumber(row.seq);
+        if (row.recorded_at === null) markNull(r, 1);
+        timeMs[r] =
+          row.recorded_at instanceof Date && row.whole_ms ? row.recorded_at.getTime() : Number.NaN;
+        for (const [i, value] of [row.stream, row.kind, row.actor, row.payload].entries()) {
+          if (value === null) {
+            // A NULL reads as empty; the checker reports the row before hashing it.
+            markNull(r, 2 + i);
+            fields.push('');
+            continue;
+          }
           if (typeof value !== 'string')
             throw new TreeCorruptError(`entry ${seq[r]}: a text column is not text`);
           fields.push(value);
           size += Buffer.byteLength(value);
         }
-        for (const value of [row.payload_hash, row.prev_hash, row.entry_hash, row.tree_nodes]) {
+        for (const [i, value] of [
+          row.payload_hash,
+          row.prev_hash,
+          row.entry_hash,
+          row.tree_nodes,
+        ].entries()) {
+          if (value === null) {
+            markNull(r, 6 + i);
+            fields.push(EMPTY);
+            continue;
+          }
           const bytes = toBytes(value);
           fields.push(bytes);
           size += bytes.length;
@@ -81,7 +105,9 @@ export function queryPageReader(q: SqlQueryable): EntryPageReader {
         }
         bounds[i * 2 + 1] = at;
       }
-      return { count, seq, timeMs, data, bounds };
+      return nullColumn
+        ? { count, seq, timeMs, data, bounds, nullColumn }
+        : { count, seq, timeMs, data, bounds };
     },
   };
 }
@@ -109,20 +135,19 @@ export async function* entryPages(
   let ended = false;
   const fill = () => {
     while (!ended && pending.length < PREFETCH && next <= last) {
-      pending.push(reader.read(next, Math.min(next + pageSize - 1, last)));
+      const page = reader.read(next, Math.min(next + pageSize - 1, last));
+      // A page read ahead may fail before it is awaited; it throws when its turn comes, and
+      // must not surface (and end the process) as an unhandled rejection meanwhile.
+      page.catch(() => undefined);
+      pending.push(page);
       next += pageSize;
     }
   };
-  try {
+  fill();
+  while (pending.length > 0) {
+    const page = await (pending.shift() as Promise<EntryPage>);
+    if (page.count < pageSize) ended = true;
     fill();
-    while (pending.length > 0) {
-      const page = await (pending.shift() as Promise<EntryPage>);
-      if (page.count < pageSize) ended = true;
-      fill();
-      yield page;
-    }
-  } finally {
-    // Reads still in flight when the consumer stops early must not surface as unhandled.
-    for (const page of pending) page.catch(() => undefined);
+    yield page;
   }
 }

@@ -18,6 +18,20 @@ export const FIELD = {
 } as const;
 export const BYTE_FIELDS = 8;
 
+/** Every column a reader selects, in order: seq, recorded_at, then the byte fields. */
+export const ENTRY_COLUMNS = [
+  'seq',
+  'recorded_at',
+  'stream',
+  'kind',
+  'actor',
+  'payload',
+  'payload_hash',
+  'prev_hash',
+  'entry_hash',
+  'tree_nodes',
+] as const;
+
 /**
  * Rows of one page. Row r's field f spans `data[start(r, f), end(r, f))`, stored at
  * `bounds[(r * BYTE_FIELDS + f) * 2]` and the entry after it.
@@ -29,6 +43,12 @@ export interface EntryPage {
   readonly timeMs: Float64Array;
   readonly data: Buffer;
   readonly bounds: Int32Array;
+  /**
+   * Per row, the index in ENTRY_COLUMNS of its first NULL column, or -1. The schema forbids
+   * NULLs, so one is damage (a superuser dropped the constraint) that the checker reports at that
+   * row; its byte field reads as empty. Absent when no row of the page has one.
+   */
+  readonly nullColumn?: Int8Array;
 }
 
 /** Where row `row`'s field `field` starts in a page's `bounds`; its end is at the next index. */

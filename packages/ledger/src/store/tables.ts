@@ -37,15 +37,34 @@ export function splitHashes(bytes: Uint8Array): Hash[] {
 export const joinHashes = (hashes: readonly Uint8Array[]): Buffer => Buffer.concat(hashes);
 
 export async function readHead(q: SqlQueryable, lock: boolean): Promise<HeadRow> {
+  const head = await readHeadRow(q, lock);
+  if (head === undefined) throw new TreeCorruptError('the ledger_head row is missing');
+  return head;
+}
+
+/**
+ * The head row, or undefined when it is missing (the verifier reports that as tampering rather
+ * than failing); TreeCorruptError when a column is NULL or the frontier is not whole hashes.
+ */
+export async function readHeadRow(q: SqlQueryable, lock = false): Promise<HeadRow | undefined> {
   const rows = await q.query(
     `SELECT size, last_hash, frontier FROM ledger_head WHERE id${lock ? ' FOR UPDATE' : ''}`,
   );
   const row = rows[0];
-  if (row === undefined) throw new TreeCorruptError('the ledger_head row is missing');
+  if (row === undefined) return undefined;
+  if (
+    row.size === null ||
+    !(row.last_hash instanceof Uint8Array) ||
+    !(row.frontier instanceof Uint8Array)
+  )
+    throw new TreeCorruptError('the ledger_head row has a NULL column');
+  const frontier = toBytes(row.frontier);
+  if (frontier.length % HASH_BYTES !== 0)
+    throw new TreeCorruptError('the ledger_head frontier is not a whole number of hashes');
   return {
     size: toNumber(row.size),
     lastHash: toBytes(row.last_hash),
-    frontier: splitHashes(toBytes(row.frontier)),
+    frontier: splitHashes(frontier),
   };
 }
 

@@ -11,14 +11,19 @@ export const postgres = systemPart({
   probe: ['pg_isready', '-h', '127.0.0.1', '-p', '5432'],
 });
 
-/** A fresh, randomly named database; `drop()` removes it (terminating leftover sessions). */
+/**
+ * A fresh, randomly named database (a copy of `template` when given); `drop()` removes it
+ * (terminating leftover sessions).
+ */
 export async function createTestDatabase(
   prefix = 'ledger',
+  template?: string,
 ): Promise<{ url: string; name: string; drop(): Promise<void> }> {
   const name = `bw_${prefix}_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
+  // A template copy is a cheap fresh ledger to tamper with (the template must have no sessions).
+  await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
   await admin.end();
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;

@@ -10,7 +10,9 @@ import {
   type VerifyReport,
 } from '@bulwark/ledger';
 import type { Static } from '@sinclair/typebox';
+import type { CheckpointSchedule } from '../checkpoint-schedule.js';
 import { mapped } from '../errors.js';
+import type { UnwitnessedWindowMonitor } from '../unwitnessed-window.js';
 import {
   AppendBody,
   AppendReply,
@@ -30,7 +32,12 @@ const checkpointJson = (c: SignedCheckpoint) => ({
 });
 
 /** /v1/ledger: append and read entries, verify, checkpoints, proofs. */
-export function registerLedgerRoutes(service: Service, ledger: Ledger): void {
+export function registerLedgerRoutes(
+  service: Service,
+  ledger: Ledger,
+  schedule: CheckpointSchedule,
+  unwitnessed: UnwitnessedWindowMonitor,
+): void {
   const { app } = service;
   // A full verify reads the whole log: concurrent requests for the same check share one run.
   const running = new Map<string, Promise<VerifyReport>>();
@@ -120,10 +127,37 @@ export function registerLedgerRoutes(service: Service, ledger: Ledger): void {
     }),
   );
 
+  // On demand: signs (unless the log has not grown), stores and hands it to every witness.
   app.post('/v1/ledger/checkpoints', async (_request, reply) => {
-    const checkpoint = await mapped(() => ledger.checkpoint());
+    const checkpoint = await mapped(() => schedule.checkpointNow());
     reply.code(201);
     return checkpointJson(checkpoint);
+  });
+
+  // The unwitnessed tail and the schedule that bounds it (also in /metrics and /health).
+  app.get('/v1/ledger/window', async () => {
+    const now = Date.now();
+    const w = await unwitnessed.measure(now);
+    const { intervalMs, afterEntries, quietMs } = schedule.options;
+    return {
+      headSize: w.headSize,
+      witnessedSize: w.witnessedSize,
+      entries: w.entries,
+      oldestAt: w.oldestTimeMs === undefined ? null : new Date(w.oldestTimeMs).toISOString(),
+      ageSeconds: w.oldestTimeMs === undefined ? 0 : Math.max(0, now - w.oldestTimeMs) / 1000,
+      onlyCheckpointAudit: w.onlyCheckpointAudit,
+      schedule: {
+        intervalSeconds: intervalMs / 1000,
+        afterEntries,
+        quietSeconds: quietMs / 1000,
+      },
+      witnesses: w.witnesses.map((s) => ({
+        name: s.name,
+        size: s.size ?? null,
+        checkedAt: s.checkedAtMs === undefined ? null : new Date(s.checkedAtMs).toISOString(),
+        error: s.error ?? null,
+      })),
+    };
   });
 
   app.get<{ Querystring: Static<typeof InclusionQuery> }>(
