@@ -42,6 +42,24 @@ export async function garbageTcpTarget(): Promise<Target> {
   };
 }
 
+/** Accepts TCP connections and never writes a byte: a wedged process, or a port-forward to nothing. */
+export async function silentTcpTarget(): Promise<Target> {
+  const sockets = new Set<import('node:net').Socket>();
+  const server = createTcpServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  const url = await listen(server);
+  return {
+    url,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await closeAll(server);
+    },
+  };
+}
+
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** An HTTP server with a handler per path; unknown paths get 404. */
