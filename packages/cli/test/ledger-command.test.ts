@@ -1,41 +1,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   asSuperuserWithoutTriggers,
   createTestDatabase,
   postgres,
 } from '../../ledger/test/helpers/postgres.js';
-import { main } from '../src/main.js';
+import { runCli } from './run-cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'bulwark-cli-ledger-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** Runs the CLI in this process with the environment swapped in, capturing stdout and stderr. */
-async function bulwark(args: string[], env: Record<string, string> = {}) {
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = vi
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((c) => out.push(String(c)) > 0);
-  const stderr = vi
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((c) => err.push(String(c)) > 0);
-  try {
-    const code = await main(args);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
-}
+const bulwark = runCli;
 
 describe('bulwark ledger', () => {
   it('exits 2 with a one-line cause for usage and connection errors', async () => {

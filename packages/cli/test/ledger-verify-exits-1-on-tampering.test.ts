@@ -17,7 +17,7 @@ import {
   noteKeyOf,
   openDriver,
 } from '@bulwark/ledger';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   asSuperuserWithoutTriggers,
   createTestDatabase,
@@ -25,36 +25,13 @@ import {
 } from '../../ledger/test/helpers/postgres.js';
 import { rewriteHistory, rewritePayload } from '../../ledger/test/helpers/tamper.js';
 import { testSigner } from '../../ledger/test/helpers/test-signer.js';
-import { main } from '../src/main.js';
+import { type Run, runCli } from './run-cli.js';
 
 const bin = fileURLToPath(new URL('../bin/bulwark.mjs', import.meta.url));
 const ORIGIN = 'cli.test/tamper';
 const signer = testSigner();
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI in this process (a child process costs about a second), capturing its output. */
-async function bulwark(args: string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = vi
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((chunk) => out.push(String(chunk)) > 0);
-  const stderr = vi
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((chunk) => err.push(String(chunk)) > 0);
-  try {
-    const code = await main(args);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
+const bulwark = runCli;
 
 /** The real executable, to prove the exit code reaches the shell. */
 function bulwarkProcess(args: string[]): Promise<Run> {

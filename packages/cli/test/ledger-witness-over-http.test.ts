@@ -10,10 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { MemoryAuditSink, openFileKeyProvider } from '@bulwark/keys';
 import { formatCosignerKey, formatVerifierKey } from '@bulwark/ledger';
 import { freePort, type SpawnedProcess, spawnTs } from '@bulwark/testkit';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, postgres } from '../../ledger/test/helpers/postgres.js';
 import { rewriteHistory } from '../../ledger/test/helpers/tamper.js';
-import { main } from '../src/main.js';
+import { runCli } from './run-cli.js';
 
 const WITNESS_MAIN = fileURLToPath(
   new URL('../../../services/witness/src/main.ts', import.meta.url),
@@ -21,29 +21,7 @@ const WITNESS_MAIN = fileURLToPath(
 const ORIGIN = 'cli.test/http-witnessed';
 const WITNESS_NAME = 'witness.test/cli';
 
-/** Runs the CLI in this process with `env` swapped in, capturing its output. */
-async function bulwark(args: string[], env: Record<string, string> = {}) {
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = vi
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((c) => out.push(String(c)) > 0);
-  const stderr = vi
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((c) => err.push(String(c)) > 0);
-  try {
-    return { code: await main(args), stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
-}
+const bulwark = runCli;
 
 describe.skipIf(!postgres.available)('bulwark ledger with a witness service over HTTP', () => {
   const work = mkdtempSync(join(tmpdir(), 'bulwark-cli-http-witness-'));

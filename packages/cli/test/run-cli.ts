@@ -15,7 +15,8 @@ export async function runCli(
   args: string[],
   env: Record<string, string | undefined> = {},
 ): Promise<Run> {
-  const saved = new Map(Object.keys(env).map((name) => [name, process.env[name]]));
+  const values = { NO_COLOR: '1', ...env };
+  const saved = new Map(Object.keys(values).map((name) => [name, process.env[name]]));
   const setEnv = (values: Iterable<[string, string | undefined]>) => {
     for (const [name, value] of values) {
       if (value === undefined) delete process.env[name];
@@ -30,7 +31,7 @@ export async function runCli(
   const stderr = vi
     .spyOn(process.stderr, 'write')
     .mockImplementation((chunk) => err.push(String(chunk)) > 0);
-  setEnv(Object.entries({ NO_COLOR: '1', ...env }));
+  setEnv(Object.entries(values));
   try {
     const code = await main(args);
     return { code, stdout: out.join(''), stderr: err.join('') };

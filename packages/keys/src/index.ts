@@ -43,6 +43,7 @@ export {
   type KeyVersionInfo,
   keyringOf,
   type OpenSignerOptions,
+  openOrCreateKey,
 } from './provider.js';
 export {
   KMS_ED25519_KEY_SPEC,

@@ -1,3 +1,4 @@
+import { KeyNotFoundError } from './errors.js';
 import { type PublicKeyEntry, PublicKeyring } from './keyring.js';
 import type { Signer } from './signer.js';
 
@@ -38,6 +39,25 @@ export interface KeyProvider {
 /** A keyring of every public key version the provider holds, for offline verification. */
 export async function keyringOf(provider: KeyProvider): Promise<PublicKeyring> {
   return new PublicKeyring(await provider.list());
+}
+
+/**
+ * Opens key `name`, creating its first version when it does not exist and `create` allows it: a
+ * service's development start-up, where nobody provisioned the key. In production a missing key
+ * is an error for the operator, never something a service makes up.
+ */
+export async function openOrCreateKey(
+  provider: KeyProvider,
+  name: string,
+  options: { create: boolean },
+): Promise<Signer> {
+  try {
+    return await provider.open(name);
+  } catch (error) {
+    if (!(error instanceof KeyNotFoundError) || !options.create) throw error;
+    await provider.create(name);
+    return provider.open(name);
+  }
 }
 
 export function sortVersions<T extends { name: string; version: number }>(versions: T[]): T[] {

@@ -39,6 +39,7 @@ export {
   type LivenessCheck,
   type LivenessVerdict,
   livenessCheck,
+  type ProbeDetails,
   type ProbeResult,
 } from './probes/types.js';
 export { runService } from './run.js';

@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import {
-  KeyNotFoundError,
   type KeyProvider,
   keyProviderConfigFromEnv,
   openKeyProvider,
+  openOrCreateKey,
 } from '@bulwark/keys';
 import { ConfigError, type Service } from '@bulwark/kit';
 import {
@@ -51,7 +51,9 @@ export async function openLedgerService(
       return ledger;
     });
     provider = await openKeyProvider(keyProviderConfigFromEnv(env), audit);
-    const signer = await openOrCreate(provider, config.signingKey, env.NODE_ENV === 'production');
+    const signer = await openOrCreateKey(provider, config.signingKey, {
+      create: env.NODE_ENV !== 'production',
+    });
     const trustedKeys: NoteKey[] = (await provider.versions(config.signingKey)).map((v) => ({
       name: config.origin,
       publicKey: v.publicKey,
@@ -104,16 +106,5 @@ export async function openLedgerService(
     await witnessDriver?.close().catch(() => undefined);
     await driver.close().catch(() => undefined);
     throw error;
-  }
-}
-
-/** Opens the checkpoint key; outside production a missing key is created (v1) on first start. */
-async function openOrCreate(provider: KeyProvider, name: string, production: boolean) {
-  try {
-    return await provider.open(name);
-  } catch (error) {
-    if (!(error instanceof KeyNotFoundError) || production) throw error;
-    await provider.create(name);
-    return provider.open(name);
   }
 }

@@ -1,4 +1,9 @@
-import { type DependencyProbe, dependencyProbe, type Service } from '@bulwark/kit';
+import {
+  type DependencyProbe,
+  dependencyProbe,
+  type ProbeDetails,
+  type Service,
+} from '@bulwark/kit';
 import type { Ledger, UnwitnessedWindow } from '@bulwark/ledger';
 import { Counter, Gauge } from 'prom-client';
 import type { CheckpointScheduleOptions } from './checkpoint-schedule.js';
@@ -14,7 +19,7 @@ export class UnwitnessedWindowError extends Error {
  * the two). /health shows a non-critical component, `ledger-unwitnessed-window`, that warns
  * (never fails /ready) when the oldest entry has waited longer than `maxAgeMs` (the trailing
  * audit record of the newest checkpoint alone does not count) or a witness failed its last
- * checkpoint; its error line carries the figures.
+ * checkpoint. Its details carry the window's figures whether it passes or warns.
  */
 export class UnwitnessedWindowMonitor {
   readonly #ledger: Ledger;
@@ -25,6 +30,8 @@ export class UnwitnessedWindowMonitor {
   readonly #failures: Counter;
   #last: UnwitnessedWindow | undefined;
 
+  readonly #schedule: CheckpointScheduleOptions;
+
   constructor(
     service: Service,
     ledger: Ledger,
@@ -33,6 +40,7 @@ export class UnwitnessedWindowMonitor {
   ) {
     this.#ledger = ledger;
     this.#maxAgeMs = maxAgeMs;
+    this.#schedule = schedule;
     const registers = [service.metrics.registry];
     this.#entries = new Gauge({
       name: 'bulwark_ledger_unwitnessed_entries',
@@ -90,7 +98,23 @@ export class UnwitnessedWindowMonitor {
 
   /** The /health component: measures on every readiness round, warns past the bound. */
   probe(): DependencyProbe {
-    return dependencyProbe({ name: 'ledger-unwitnessed-window', critical: false }, async () => {
+    const details = (): ProbeDetails | undefined => {
+      const window = this.#last;
+      if (window === undefined) return undefined;
+      return {
+        head_size: window.headSize,
+        witnessed_size: window.witnessedSize,
+        unwitnessed_entries: window.entries,
+        oldest_unwitnessed_at:
+          window.oldestTimeMs === undefined ? null : new Date(window.oldestTimeMs).toISOString(),
+        only_checkpoint_audit: window.onlyCheckpointAudit,
+        checkpoint_interval_seconds: this.#schedule.intervalMs / 1000,
+        checkpoint_after_entries: this.#schedule.afterEntries,
+        max_age_seconds: this.#maxAgeMs / 1000,
+      };
+    };
+    const options = { name: 'ledger-unwitnessed-window', critical: false, details };
+    return dependencyProbe(options, async () => {
       const now = Date.now();
       const window = await this.measure(now);
       // The newest checkpoint's own audit record always trails an idle ledger (docs/ledger.md,

@@ -122,7 +122,12 @@ describe('the unwitnessed window', () => {
       const deadline = Date.now() + 30_000;
       let health: {
         status: string;
-        components: { name: string; status: string; error?: string }[];
+        components: {
+          name: string;
+          status: string;
+          error?: string;
+          details?: Record<string, unknown>;
+        }[];
       };
       do {
         await sleep(100);
@@ -147,6 +152,15 @@ describe('the unwitnessed window', () => {
         health = (await service.app.inject({ method: 'GET', url: '/health' })).json();
       } while (health.status !== 'pass' && Date.now() < deadline + 30_000);
       expect(health.status).toBe('pass');
+      // Passing, the component still shows the window's figures and the schedule.
+      expect(
+        health.components.find((c) => c.name === 'ledger-unwitnessed-window')?.details,
+      ).toMatchObject({
+        witnessed_size: 2,
+        unwitnessed_entries: 1,
+        only_checkpoint_audit: true,
+        max_age_seconds: 0.001,
+      });
     } finally {
       await service.shutdown();
     }

@@ -3,10 +3,10 @@ import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   JsonlFileAuditSink,
-  KeyNotFoundError,
   type KeyProvider,
   keyProviderConfigFromEnv,
   openKeyProvider,
+  openOrCreateKey,
 } from '@bulwark/keys';
 import { dependencyProbe, postgresProbe, type Service } from '@bulwark/kit';
 import { DatabaseWitness, DirectoryWitness, openDriver, type SqlDriver } from '@bulwark/ledger';
@@ -31,7 +31,9 @@ export async function openWitnessService(
   let driver: SqlDriver | undefined;
   try {
     provider = await openKeyProvider(keyProviderConfigFromEnv(env), audit);
-    const signer = await openOrCreate(provider, config.signingKey, env.NODE_ENV === 'production');
+    const signer = await openOrCreateKey(provider, config.signingKey, {
+      create: env.NODE_ENV !== 'production',
+    });
     const logKeys = logKeysOf(config.logKeys, config.logKeyNames, provider);
     let storeFor: (origin: string) => DirectoryWitness | DatabaseWitness;
     if (config.databaseUrl) {
@@ -70,15 +72,4 @@ export async function openWitnessService(
 /** One directory per log: the origin percent-encoded, so "/" and a leading "." stay inside. */
 export function directoryNameOf(origin: string): string {
   return encodeURIComponent(origin).replace(/^\./, '%2E');
-}
-
-/** Opens the cosigning key; outside production a missing key is created (v1) on first start. */
-async function openOrCreate(provider: KeyProvider, name: string, production: boolean) {
-  try {
-    return await provider.open(name);
-  } catch (error) {
-    if (!(error instanceof KeyNotFoundError) || production) throw error;
-    await provider.create(name);
-    return provider.open(name);
-  }
 }

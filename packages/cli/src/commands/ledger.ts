@@ -549,10 +549,17 @@ function printReport(
   terminal.out(`trust: ${level}${trust.origin ? `, origin ${trust.origin}` : ''}`);
   for (const line of trust.covered) terminal.out(`  covered: ${line}`);
   for (const line of trust.notCovered) terminal.out(`  ${color.yellow('NOT covered')}: ${line}`);
+  const anchor =
+    tail.after === 'nothing'
+      ? 'no trusted checkpoint'
+      : `the ${tail.after} of size ${tail.afterSize}`;
+  const count = tail.entries === 1 ? '1 entry' : `${tail.entries} entries`;
   terminal.out(
-    tail.entries === 0
-      ? `unwitnessed tail: none (the ${tail.after} of size ${tail.afterSize} covers the head)`
-      : `unwitnessed tail: ${tail.entries === 1 ? '1 entry' : `${tail.entries} entries`} after ${tail.after === 'nothing' ? 'no trusted checkpoint' : `the ${tail.after} of size ${tail.afterSize}`}${tail.since ? `, since ${tail.since}` : ''}`,
+    tail.entries > 0
+      ? `unwitnessed tail: ${count} after ${anchor}${tail.since ? `, since ${tail.since}` : ''}`
+      : tail.after === 'nothing'
+        ? 'unwitnessed tail: none (the ledger is empty)'
+        : `unwitnessed tail: none (${anchor} covers the head)`,
   );
   for (const hint of hints) terminal.out(`hint: ${hint}`);
 }

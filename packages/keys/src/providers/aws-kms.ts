@@ -1,11 +1,4 @@
-import {
-  CreateAliasCommand,
-  CreateKeyCommand,
-  GetPublicKeyCommand,
-  type KMSClient,
-  ListAliasesCommand,
-  SignCommand,
-} from '@aws-sdk/client-kms';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import { type AuditSink, auditedSigner } from '../audit.js';
 import { ED25519_SIGNATURE_BYTES, rawPublicKeyFromSpki } from '../ed25519.js';
 import {
@@ -29,6 +22,17 @@ import type { Signer } from '../signer.js';
  * MessageType RAW, which is pure Ed25519 (RFC 8032) and verifies with node:crypto. The pre-hashed
  * ED25519_PH_SHA_512 variant is a different signature scheme and is deliberately not used.
  */
+/**
+ * The SDK's command classes, loaded on first use: the SDK takes about 0.2 s to import, which
+ * every process that loads @bulwark/keys without using KMS (each CLI command) would otherwise pay.
+ * The caller's KMSClient has loaded it already by the time a command is sent.
+ */
+let sdk: Promise<typeof import('@aws-sdk/client-kms')> | undefined;
+const kmsSdk = () => {
+  sdk ??= import('@aws-sdk/client-kms');
+  return sdk;
+};
+
 export const KMS_ED25519_KEY_SPEC = 'ECC_NIST_EDWARDS25519';
 export const KMS_ED25519_SIGNING_ALGORITHM = 'ED25519_SHA_512';
 /** KMS Sign accepts at most 4096 bytes with MessageType RAW. */
@@ -46,8 +50,8 @@ export interface KmsSignerOptions {
 /** A Signer over one existing KMS key: GetPublicKey once, then one Sign call per signature. */
 export async function openKmsSigner(options: KmsSignerOptions): Promise<Signer> {
   const { client, kmsKeyId, keyId } = options;
-  const described = await send(`GetPublicKey for ${kmsKeyId}`, () =>
-    client.send(new GetPublicKeyCommand({ KeyId: kmsKeyId })),
+  const described = await send(`GetPublicKey for ${kmsKeyId}`, async () =>
+    client.send(new (await kmsSdk()).GetPublicKeyCommand({ KeyId: kmsKeyId })),
   );
   if (described.KeySpec !== KMS_ED25519_KEY_SPEC || described.KeyUsage !== 'SIGN_VERIFY') {
     throw new KmsKeysError(
@@ -78,9 +82,9 @@ export async function openKmsSigner(options: KmsSignerOptions): Promise<Signer> 
           `KMS signs at most ${KMS_MAX_RAW_MESSAGE_BYTES} bytes; got ${data.length}`,
         );
       }
-      const result = await send(`Sign with ${kmsKeyId}`, () =>
+      const result = await send(`Sign with ${kmsKeyId}`, async () =>
         client.send(
-          new SignCommand({
+          new (await kmsSdk()).SignCommand({
             KeyId: kmsKeyId,
             Message: data,
             MessageType: 'RAW',
@@ -128,8 +132,8 @@ export function kmsKeyProvider(options: KmsKeyProviderOptions): KeyProvider {
     const found: Array<{ keyId: string; name: string; version: number; createdAt?: string }> = [];
     let marker: string | undefined;
     do {
-      const page = await send('ListAliases', () =>
-        client.send(new ListAliasesCommand({ Marker: marker, Limit: 100 })),
+      const page = await send('ListAliases', async () =>
+        client.send(new (await kmsSdk()).ListAliasesCommand({ Marker: marker, Limit: 100 })),
       );
       for (const alias of page.Aliases ?? []) {
         if (!alias.AliasName?.startsWith(prefix)) continue;
@@ -152,8 +156,8 @@ export function kmsKeyProvider(options: KmsKeyProviderOptions): KeyProvider {
     version: number;
     createdAt?: string;
   }): Promise<KeyVersionInfo> {
-    const result = await send(`GetPublicKey for ${prefix}${entry.keyId}`, () =>
-      client.send(new GetPublicKeyCommand({ KeyId: `${prefix}${entry.keyId}` })),
+    const result = await send(`GetPublicKey for ${prefix}${entry.keyId}`, async () =>
+      client.send(new (await kmsSdk()).GetPublicKeyCommand({ KeyId: `${prefix}${entry.keyId}` })),
     );
     if (!result.PublicKey) {
       throw new KmsKeysError(
@@ -170,9 +174,9 @@ export function kmsKeyProvider(options: KmsKeyProviderOptions): KeyProvider {
 
   async function createVersion(name: string, version: number): Promise<KeyVersionInfo> {
     const keyId = formatKeyId(name, version);
-    const created = await send('CreateKey', () =>
+    const created = await send('CreateKey', async () =>
       client.send(
-        new CreateKeyCommand({
+        new (await kmsSdk()).CreateKeyCommand({
           KeySpec: KMS_ED25519_KEY_SPEC,
           KeyUsage: 'SIGN_VERIFY',
           Description: `Bulwark signing key ${keyId}`,
@@ -182,9 +186,12 @@ export function kmsKeyProvider(options: KmsKeyProviderOptions): KeyProvider {
     );
     const kmsKeyId = created.KeyMetadata?.KeyId;
     if (!kmsKeyId) throw new KmsKeysError('BW_KMS_REQUEST_FAILED', 'CreateKey returned no key id');
-    await send(`CreateAlias ${prefix}${keyId}`, () =>
+    await send(`CreateAlias ${prefix}${keyId}`, async () =>
       client.send(
-        new CreateAliasCommand({ AliasName: `${prefix}${keyId}`, TargetKeyId: kmsKeyId }),
+        new (await kmsSdk()).CreateAliasCommand({
+          AliasName: `${prefix}${keyId}`,
+          TargetKeyId: kmsKeyId,
+        }),
       ),
     );
     return describe({

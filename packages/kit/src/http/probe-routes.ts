@@ -58,6 +58,7 @@ export function registerProbeRoutes(app: FastifyInstance, runtime: Runtime): voi
           last_success_at:
             r.lastSuccessAt === undefined ? null : new Date(r.lastSuccessAt).toISOString(),
           ...(r.error === undefined ? {} : { error: r.error }),
+          ...(r.details === undefined ? {} : { details: r.details }),
         })),
         liveness: live.failing,
       });

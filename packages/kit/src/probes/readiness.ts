@@ -110,6 +110,7 @@ export class ReadinessMonitor {
       checkedAt: now,
       lastSuccessAt: error === undefined ? now : previous?.lastSuccessAt,
       error,
+      details: probe.details?.(),
     };
     this.#results.set(probe.name, result);
     return result;

@@ -13,7 +13,15 @@ export interface DependencyProbe {
   readonly timeoutMs?: number | undefined;
   /** Resolves when the dependency is usable; rejects (or is aborted) otherwise. */
   check(signal: AbortSignal): Promise<void>;
+  /**
+   * Figures shown with the component in /health after each check, passing or failing (a queue's
+   * depth, a window's size). Read from memory the check filled: it must not do I/O.
+   */
+  details?(): ProbeDetails | undefined;
 }
+
+/** Flat figures for /health: names to numbers, strings or booleans. */
+export type ProbeDetails = Readonly<Record<string, number | string | boolean | null>>;
 
 export type LivenessVerdict =
   | { readonly alive: true }
@@ -29,6 +37,8 @@ export interface DependencyProbeOptions {
   name: string;
   critical?: boolean;
   timeoutMs?: number;
+  /** See DependencyProbe.details. */
+  details?: () => ProbeDetails | undefined;
 }
 
 /** A custom dependency probe from any async check. */
@@ -44,6 +54,7 @@ export function dependencyProbe(
     async check(signal) {
       await check(signal);
     },
+    ...(options.details ? { details: options.details } : {}),
   };
 }
 
@@ -61,4 +72,5 @@ export interface ProbeResult {
   readonly lastSuccessAt: number | undefined;
   /** Sanitized one-line cause; never the dependency's raw error (it may hold a DSN). */
   readonly error: string | undefined;
+  readonly details: ProbeDetails | undefined;
 }
