@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Gauge } from 'prom-client';
 import { METRICS } from './contract.js';
+import { clientErrorHandler } from './http/client-error.js';
 import { kitLoggingOptions } from './http/fastify-options.js';
 import { registerProbeRoutes } from './http/probe-routes.js';
 import { sendNotFound, sendProblem } from './http/problem.js';
@@ -30,6 +31,13 @@ export class Worker extends Runtime {
     });
     this.ops = Fastify({
       ...kitLoggingOptions(this.logger),
+      // Bytes Node's parser rejects get problem+json here too; the ops port keeps no request
+      // metrics (a worker serves no public requests), so there is nothing to count them in.
+      clientErrorHandler: clientErrorHandler({
+        tracing: this.tracing,
+        logger: this.logger,
+        observe: () => undefined,
+      }),
     });
     this.ops.setErrorHandler(sendProblem);
     this.ops.setNotFoundHandler(sendNotFound);

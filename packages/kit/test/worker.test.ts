@@ -2,6 +2,7 @@ import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { METRICS, WORKER_METRIC_FAMILIES } from '../src/index.js';
 import { testWorker } from './helpers.js';
+import { exchange } from './raw-http.js';
 
 describe('worker mode', () => {
   it('serves the ops endpoints and a heartbeat, and aborts its work on shutdown', async () => {
@@ -41,6 +42,16 @@ describe('worker mode', () => {
     expect(other.statusCode).toBe(404);
     expect(other.headers['content-type']).toMatch(/problem\+json/);
     await other.body.dump();
+    // Bytes Node's parser rejects are answered as problem+json on the ops port too.
+    const malformed = await exchange(worker.port, 'GET /live HTTP/1.1\r\nbad header\r\n\r\n', {
+      expect: 1,
+    });
+    expect(malformed.responses[0]?.status).toBe(400);
+    expect(malformed.responses[0]?.headers['content-type']).toMatch(/problem\+json/);
+    expect(JSON.parse(malformed.responses[0]?.body ?? '{}')).toMatchObject({
+      code: 'BW_MALFORMED_REQUEST',
+      errorId: expect.any(String),
+    });
 
     const outcome = await worker.shutdown('test');
     expect(outcome.failedPhase).toBeUndefined();
