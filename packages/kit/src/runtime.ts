@@ -216,6 +216,9 @@ export abstract class Runtime implements ShutdownTarget {
       reportListening(this.port);
     }
     for (const hook of this.#startupHooks) {
+      // A shutdown that began meanwhile stops the steps still to come, not only those that
+      // honour the signal.
+      if (this.#state !== 'starting') return;
       const started = performance.now();
       await this.tracing.withSpan(`startup ${hook.name}`, () => hook.run(this.tasks.signal));
       this.logger.info(
@@ -223,6 +226,7 @@ export abstract class Runtime implements ShutdownTarget {
         `startup step ${hook.name} done`,
       );
     }
+    if (this.#state !== 'starting') return;
     await this.readiness.evaluate();
     // A shutdown that began during startup (a signal, a lost supervisor) has the last word.
     if (this.#state !== 'starting') return;

@@ -45,6 +45,33 @@ const nats = systemPart({
 });
 
 describe('readiness', () => {
+  it("shows a probe's details in /health, and survives details that throw", async () => {
+    ({ service } = testService({ readiness: { intervalMs: 60_000 } }));
+    service.addReadinessProbe(
+      dependencyProbe({ name: 'queue', details: () => ({ depth: 3 }) }, async () => undefined),
+    );
+    service.addReadinessProbe(
+      dependencyProbe(
+        {
+          name: 'faulty',
+          details: () => {
+            throw new Error('no figures');
+          },
+        },
+        async () => undefined,
+      ),
+    );
+    await service.listen();
+    const health = await getJson(`${baseUrl(service)}/health`);
+    expect(health.status).toBe(200);
+    const byName = Object.fromEntries(
+      (health.body.components as { name: string }[]).map((c) => [c.name, c]),
+    );
+    expect(byName.queue).toMatchObject({ status: 'pass', details: { depth: 3 } });
+    expect(byName.faulty).toMatchObject({ status: 'pass' });
+    expect(byName.faulty).not.toHaveProperty('details');
+  });
+
   it('answers from cached results, so probe traffic never reaches the dependency', async () => {
     let calls = 0;
     ({ service } = testService({ readiness: { intervalMs: 60_000 } }));

@@ -6,7 +6,7 @@ import { Socket } from 'node:net';
  * sending. nginx's lingering close does the same (lingering_time, lingering_timeout); the bounds
  * keep a client that never stops from holding the connection.
  */
-export const LINGER_MS = 2_000;
+const LINGER_MS = 2_000;
 export const LINGER_BYTES = 1_048_576;
 
 const ARMED = Symbol('bulwark.lingerArmed');

@@ -102,6 +102,13 @@ export class ReadinessMonitor {
       clearTimeout(timer);
     }
     const now = Date.now();
+    let details: ProbeResult['details'];
+    try {
+      details = probe.details?.();
+    } catch {
+      // Figures for /health are a courtesy: a faulty one must not fail the probe round.
+      details = undefined;
+    }
     const result: ProbeResult = {
       name: probe.name,
       critical: probe.critical,
@@ -110,7 +117,7 @@ export class ReadinessMonitor {
       checkedAt: now,
       lastSuccessAt: error === undefined ? now : previous?.lastSuccessAt,
       error,
-      details: probe.details?.(),
+      details,
     };
     this.#results.set(probe.name, result);
     return result;
