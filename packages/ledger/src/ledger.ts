@@ -315,7 +315,8 @@ export class Ledger {
   async unwitnessedWindow(): Promise<UnwitnessedWindow> {
     await Promise.all(
       this.#witnesses.map(async (witness) => {
-        if (this.#witnessStatus.get(witness)?.size !== undefined) return;
+        // Asked before (answered or not): checkpointing keeps the status current from here.
+        if (this.#witnessStatus.get(witness)?.checkedAtMs !== undefined) return;
         try {
           this.#witnessAnswered(witness, (await witness.latest())?.size ?? 0);
         } catch (error) {

@@ -334,7 +334,7 @@ export async function verifyLedger(
     start = options.from as number;
     // null: the row is there but a column is NULL (damage, reported below).
     const before = await readEntry(q, start - 1).catch((error: Error) => {
-      if (error instanceof TypeError) return null;
+      if (error instanceof TreeCorruptError) return null;
       throw error;
     });
     // A range starting past the recorded head is a caller's mistake, not a missing row. (The

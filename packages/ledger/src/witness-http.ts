@@ -64,8 +64,6 @@ export class HttpWitness implements Witness {
   readonly #logKeys: readonly NoteKey[] | undefined;
   readonly #witnessKeys: readonly NoteKey[] | undefined;
   readonly #timeoutMs: number;
-  /** The size the witness last said it holds, so a submit without `oldSize` proves from there. */
-  #knownSize: number | undefined;
 
   constructor(options: HttpWitnessOptions) {
     let base: URL;
@@ -90,8 +88,8 @@ export class HttpWitness implements Witness {
   }
 
   /**
-   * Submits `note` with a consistency proof from `oldSize` (default: the size the witness last
-   * reported). Resolves once the witness has persisted and cosigned it; WitnessConflictError
+   * Submits `note` with a consistency proof from `oldSize` (default: the size the witness now
+   * reports). Resolves once the witness has persisted and cosigned it; WitnessConflictError
    * (with the witness's size) when the witness holds another size, WitnessRejectedError when it
    * refuses the signature or proof, WitnessUnavailableError when it cannot be reached.
    */
@@ -102,7 +100,7 @@ export class HttpWitness implements Witness {
         `witness ${this.name}: a consistency proof has at most ${MAX_PROOF_LINES} hashes`,
       );
     }
-    const old = oldSize ?? this.#knownSize ?? (await this.latest())?.size ?? 0;
+    const old = oldSize ?? (await this.latest())?.size ?? 0;
     const body = [
       `old ${old}\n`,
       ...proof.map((hash) => `${Buffer.from(hash).toString('base64')}\n`),
@@ -117,7 +115,6 @@ export class HttpWitness implements Witness {
     const text = await this.#text(response);
     if (response.status === 200) {
       this.#checkCosignatureLines(note, text);
-      this.#knownSize = checkpoint.size;
       return;
     }
     throw this.#submitError(response, text, old, checkpoint);
@@ -134,9 +131,7 @@ export class HttpWitness implements Witness {
       return undefined;
     }
     if (response.status !== 200) throw this.#readError(response, text);
-    const witnessed = this.#witnessed(text);
-    this.#knownSize = witnessed.size;
-    return witnessed;
+    return this.#witnessed(text);
   }
 
   /** Every checkpoint the witness holds for the origin, smallest size first. */
@@ -172,8 +167,6 @@ export class HttpWitness implements Witness {
         );
       }
     }
-    const last = held[held.length - 1];
-    if (last) this.#knownSize = last.size;
     return held;
   }
 
@@ -245,7 +238,6 @@ export class HttpWitness implements Witness {
           return new WitnessRejectedError(`${prefix}: conflict${detail ? `: ${detail}` : ''}`);
         }
         const held = Number(size[1]);
-        this.#knownSize = held;
         return new WitnessConflictError(
           held === old && held === checkpoint.size
             ? `${prefix} holds a different root at size ${held} (a fork)`

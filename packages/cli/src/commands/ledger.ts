@@ -186,8 +186,9 @@ async function openWitnesses(
         throw new UsageError(`--witness ${describeTarget(target)}: ${(error as Error).message}`);
       }
     } else if (isPostgresUrl(target)) {
+      let driver: SqlDriver;
       try {
-        const driver = await openDriver(target, { maxConnections: 1 });
+        driver = await openDriver(target, { maxConnections: 1 });
         drivers.push(driver);
         await driver.query('SELECT 1');
       } catch (error) {
@@ -195,7 +196,7 @@ async function openWitnesses(
         throw new UsageError(`cannot open the witness database: ${(error as Error).message}`);
       }
       witnesses.push(
-        new DatabaseWitness(drivers[drivers.length - 1] as SqlDriver, {
+        new DatabaseWitness(driver, {
           name: describeTarget(target),
           origin,
           ...(keys ? { keys } : {}),

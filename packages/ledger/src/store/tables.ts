@@ -104,7 +104,15 @@ export async function insertEntriesAndMoveHead(
 const ENTRY_COLUMNS =
   'seq, recorded_at, stream, kind, actor, payload, payload_hash, prev_hash, entry_hash, tree_nodes';
 
+const ENTRY_COLUMN_NAMES = ENTRY_COLUMNS.split(', ');
+
+/** TreeCorruptError naming the first NULL column (the schema allows none) rather than a crash. */
 function toEntry(row: Record<string, unknown>): StoredEntry {
+  for (const column of ENTRY_COLUMN_NAMES) {
+    if (row[column] === null || row[column] === undefined) {
+      throw new TreeCorruptError(`entry ${row.seq ?? '?'}: column ${column} is NULL`);
+    }
+  }
   return {
     seq: toNumber(row.seq),
     timeMs: (row.recorded_at as Date).getTime(),
