@@ -114,3 +114,4 @@ export {
   WitnessUnavailableError,
 } from './witness-errors.js';
 export { HttpWitness, type HttpWitnessOptions } from './witness-http.js';
+export { MAX_PROOF_LINES, SIZE_CONTENT_TYPE } from './witness-protocol.js';

@@ -15,6 +15,7 @@ import {
   WitnessConflictError,
   WitnessUnavailableError,
 } from './witness-errors.js';
+import { MAX_PROOF_LINES, SIZE_CONTENT_TYPE } from './witness-protocol.js';
 
 export interface HttpWitnessOptions {
   /** The witness service's base URL (its submission and monitoring prefix), e.g. http://127.0.0.1:4300. */
@@ -41,9 +42,6 @@ interface CheckpointListBody {
 }
 
 const PROBLEM = 'application/problem+json';
-const SIZE_TYPE = 'text/x.tlog.size';
-/** C2SP tlog-witness: "The client MUST NOT send more than 63 consistency proof lines." */
-const MAX_PROOF_LINES = 63;
 /** Errors of a connection that died under a request before any answer (see #fetch). */
 const STALE_CONNECTION = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 /** Answers larger than this are not a witness's (a list of 10^5 notes is ~40 MB). */
@@ -234,7 +232,7 @@ export class HttpWitness implements Witness {
       case 409: {
         const type = response.headers.get('content-type') ?? '';
         const size = /^(0|[1-9][0-9]*)\n$/.exec(text);
-        if (!type.startsWith(SIZE_TYPE) || !size) {
+        if (!type.startsWith(SIZE_CONTENT_TYPE) || !size) {
           return new WitnessRejectedError(`${prefix}: conflict${detail ? `: ${detail}` : ''}`);
         }
         const held = Number(size[1]);

@@ -1,4 +1,4 @@
-import type { Hash } from '@bulwark/ledger';
+import { type Hash, MAX_PROOF_LINES } from '@bulwark/ledger';
 import { MalformedRequestError } from './errors.js';
 
 /** A C2SP tlog-witness add-checkpoint request body, parsed. */
@@ -9,8 +9,6 @@ export interface AddCheckpointRequest {
   readonly note: string;
 }
 
-/** "The client MUST NOT send more than 63 consistency proof lines." */
-export const MAX_PROOF_LINES = 63;
 const OLD_LINE = /^old (0|[1-9][0-9]*)$/;
 
 /**

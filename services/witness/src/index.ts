@@ -1,6 +1,5 @@
 export {
   type AddCheckpointRequest,
-  MAX_PROOF_LINES,
   parseAddCheckpointRequest,
 } from './add-checkpoint-request.js';
 export { buildWitnessService, WITNESS_SERVICE_VERSION, type WitnessServiceOptions } from './app.js';

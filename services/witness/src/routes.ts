@@ -1,5 +1,5 @@
 import { BulwarkError, type Service } from '@bulwark/kit';
-import type { WitnessedCheckpoint } from '@bulwark/ledger';
+import { SIZE_CONTENT_TYPE, type WitnessedCheckpoint } from '@bulwark/ledger';
 import { Type } from '@sinclair/typebox';
 import { Counter, Gauge } from 'prom-client';
 import { parseAddCheckpointRequest } from './add-checkpoint-request.js';
@@ -9,8 +9,6 @@ import { OldSizeConflictError } from './errors.js';
 /** An add-checkpoint body: a note, up to 63 proof lines and the old size line fit easily. */
 const ADD_CHECKPOINT_BODY_LIMIT = 64 * 1024;
 const TEXT = 'text/plain; charset=utf-8';
-/** C2SP tlog-witness: the 409 body is the size held, with this content type. */
-const SIZE_TYPE = 'text/x.tlog.size';
 
 const OriginParams = Type.Object(
   { origin: Type.String({ minLength: 1, maxLength: 200 }) },
@@ -61,7 +59,7 @@ export function registerWitnessRoutes(service: Service, witness: CosigningWitnes
       } catch (error) {
         if (error instanceof BulwarkError) outcomes.inc({ outcome: error.code });
         if (error instanceof OldSizeConflictError) {
-          return reply.code(409).type(SIZE_TYPE).send(`${error.size}\n`);
+          return reply.code(409).type(SIZE_CONTENT_TYPE).send(`${error.size}\n`);
         }
         throw error;
       }
