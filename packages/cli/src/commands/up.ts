@@ -8,7 +8,12 @@ import { parseRecord, type ServiceProcess } from '../stack/service-process.js';
 import { loadStackFile } from '../stack/stack-file.js';
 import { StackStartError } from '../stack/start-errors.js';
 import { type StopSignal, StopSignals, signalExitCode } from '../stack/stop-signals.js';
-import { defaultLogDir, type LogLine, Supervisor } from '../stack/supervisor.js';
+import {
+  defaultLogDir,
+  exitedDuringStartup,
+  type LogLine,
+  Supervisor,
+} from '../stack/supervisor.js';
 import type { SetExitCode } from './index.js';
 
 interface UpOptions {
@@ -183,20 +188,32 @@ async function startAll(
   for (const service of services) {
     const proc = supervisor.start(service);
     term.progress(`starting ${service.name}…`);
+    // Any service dying (not only the one waited for) ends the wait: firstOf sees it, the
+    // abort stops waitReady.
+    const abort = new AbortController();
+    let outcome: Outcome<void>;
     try {
-      await supervisor.waitReady(proc, {
-        timeoutMs: options.timeout * 1000,
-        signal: signals.signal,
-        onStatus: (status) =>
-          term.progress(`waiting for ${service.name} on ${proc.url}: ${status}`),
-      });
+      outcome = await firstOf(
+        supervisor.waitReady(proc, {
+          timeoutMs: options.timeout * 1000,
+          signal: AbortSignal.any([signals.signal, abort.signal]),
+          onStatus: (status) =>
+            term.progress(`waiting for ${service.name} on ${proc.url}: ${status}`),
+        }),
+        signals,
+        supervisor,
+      );
     } catch (error) {
       term.progressDone();
       if (error instanceof StackStartError) return error;
       if (signals.received !== undefined) return signals.received;
       throw error;
+    } finally {
+      abort.abort();
     }
     term.progressDone();
+    if (outcome.kind === 'exited') return exitedDuringStartup(outcome.proc);
+    if (outcome.kind === 'signal') return outcome.signal;
     term.err(`${term.color.green('ready')}  ${service.name}  ${proc.url}`);
   }
   return 'ok';

@@ -25,7 +25,6 @@ export interface LogLine {
 export interface ExitStatus {
   /** The exit code, or 128 + the signal's number when a signal ended the process. */
   readonly code: number;
-  readonly signal: NodeJS.Signals | null;
 }
 
 /**
@@ -70,7 +69,7 @@ export class ServiceProcess {
     this.exited = new Promise((resolve) => {
       const done = (code: number | null, signal: NodeJS.Signals | null) => {
         if (this.#exitStatus !== undefined) return;
-        this.#exitStatus = { code: code ?? 128 + signalNumber(signal), signal };
+        this.#exitStatus = { code: code ?? 128 + signalNumber(signal) };
         exitController.abort();
         resolve(this.#exitStatus);
       };

@@ -7,7 +7,6 @@ import { type LogLine, parseRecord, ServiceProcess } from './service-process.js'
 import { ServiceExitedError, ServiceNotReadyError, WrongPortError } from './start-errors.js';
 
 export type { LogLine } from './service-process.js';
-export { ServiceProcess } from './service-process.js';
 
 export interface SupervisorOptions {
   /** Directory the stack file lives in: the services' working directory. */
@@ -98,14 +97,7 @@ export class Supervisor {
       }
     } catch (error) {
       // Checked first: an exit aborts the wait too, and is the real cause.
-      const status = proc.exitStatus;
-      if (status !== undefined) {
-        throw new ServiceExitedError(
-          proc.name,
-          `${proc.name} exited during startup with code ${status.code}: ${proc.cause()}`,
-          proc.tail(),
-        );
-      }
+      if (proc.exitStatus !== undefined) throw exitedDuringStartup(proc);
       if (options.signal.aborted) throw options.signal.reason;
       if (deadline.aborted) {
         throw new ServiceNotReadyError(
@@ -141,6 +133,15 @@ export class Supervisor {
   killAll(): void {
     for (const proc of this.#running) proc.kill();
   }
+}
+
+/** The error for a service that exited (any code) while the stack was starting. */
+export function exitedDuringStartup(proc: ServiceProcess): ServiceExitedError {
+  return new ServiceExitedError(
+    proc.name,
+    `${proc.name} exited during startup with code ${proc.exitStatus?.code}: ${proc.cause()}`,
+    proc.tail(),
+  );
 }
 
 /** One /ready request, and what to show on the progress line when it is not 200. */
