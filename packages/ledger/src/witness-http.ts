@@ -318,17 +318,33 @@ export class HttpWitness implements Witness {
     }
   }
 
+  /**
+   * The answer's text, read up to MAX_ANSWER_BYTES: a declared length over it is refused before
+   * reading, and a chunked or unsized answer is cut off once it passes it.
+   */
   async #text(response: Response): Promise<string> {
+    const tooLarge = () =>
+      new WitnessUnavailableError(
+        `witness ${this.name}: the answer is larger than ${MAX_ANSWER_BYTES} bytes`,
+      );
     const length = Number(response.headers.get('content-length') ?? 0);
     if (length > MAX_ANSWER_BYTES) {
       await response.body?.cancel();
-      throw new WitnessUnavailableError(
-        `witness ${this.name}: the answer is larger than ${MAX_ANSWER_BYTES} bytes`,
-      );
+      throw tooLarge();
     }
     try {
-      return await response.text();
+      if (!response.body) return '';
+      const chunks: Uint8Array[] = [];
+      let read = 0;
+      for await (const chunk of response.body) {
+        read += chunk.byteLength;
+        // Leaving the loop cancels the stream (the iterator's return()).
+        if (read > MAX_ANSWER_BYTES) throw tooLarge();
+        chunks.push(chunk);
+      }
+      return Buffer.concat(chunks).toString('utf8');
     } catch (error) {
+      if (error instanceof WitnessUnavailableError) throw error;
       const reason =
         (error as Error).name === 'TimeoutError'
           ? `no answer within ${this.#timeoutMs} ms`

@@ -44,6 +44,31 @@ describe('HttpWitness against a broken witness', () => {
     failing.close();
   });
 
+  it('stops reading an unsized answer that grows past the cap', async () => {
+    let sent = 0;
+    const endless = createHttpServer((_request, response) => {
+      // Chunked, with no length: only the bytes read can show it is too large.
+      response.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(1024 * 1024, 0x20);
+      const write = () => {
+        while (sent < 80 * 1024 * 1024 && response.write(chunk)) sent += chunk.length;
+        if (sent < 80 * 1024 * 1024) response.once('drain', write);
+        else response.end();
+      };
+      write();
+    });
+    const url = await listen(endless);
+    try {
+      const witness = new HttpWitness({ url, origin: ORIGIN, timeoutMs: 30_000 });
+      const error = await witness.list().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(WitnessUnavailableError);
+      expect((error as Error).message).toMatch(/the answer is larger than 67108864 bytes/);
+    } finally {
+      endless.closeAllConnections();
+      endless.close();
+    }
+  });
+
   it('names a witness that refuses connections', async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
     const witness = new HttpWitness({ url, origin: ORIGIN });
