@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import type { TSchema } from '@sinclair/typebox';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import { interpolate } from '../audit/compose/interpolate.js';
 import { decodeInput } from '../audit/input-text.js';
 import type { Location } from '../audit/model.js';
 import { locate, type PathSegment, parseYamlStream } from '../audit/yaml-tree.js';
@@ -31,7 +32,18 @@ export interface LoadedPlan {
   readonly sha256: string;
 }
 
-export async function loadPlan(path: string, registry: CheckRegistry): Promise<LoadedPlan> {
+/**
+ * Service and database URLs may name environment variables, compose-style (`${CORE_API_URL:-http://127.0.0.1:8080}`),
+ * so one plan follows a stack whose ports moved and keeps passwords out of the file. Nothing else
+ * in a plan is interpolated: criteria and waivers mean the same whoever runs them.
+ */
+export type PlanVariables = Readonly<Record<string, string | undefined>>;
+
+export async function loadPlan(
+  path: string,
+  registry: CheckRegistry,
+  variables: PlanVariables = process.env,
+): Promise<LoadedPlan> {
   const absolute = resolve(path);
   let bytes: Buffer;
   try {
@@ -43,7 +55,7 @@ export async function loadPlan(path: string, registry: CheckRegistry): Promise<L
   }
   const decoded = decodeInput(bytes);
   if (!decoded.ok) throw new PlanError(`${path}: ${decoded.reason}`);
-  const plan = parsePlan(decoded.text, path, registry);
+  const plan = parsePlan(decoded.text, path, registry, variables);
   return {
     plan,
     path: absolute,
@@ -53,7 +65,12 @@ export async function loadPlan(path: string, registry: CheckRegistry): Promise<L
   };
 }
 
-export function parsePlan(text: string, displayPath: string, registry: CheckRegistry): Plan {
+export function parsePlan(
+  text: string,
+  displayPath: string,
+  registry: CheckRegistry,
+  variables: PlanVariables = process.env,
+): Plan {
   const docs = parseYamlStream(text, displayPath);
   const start: Location = { file: displayPath, line: 1, column: 1 };
   const fail = (location: Location, message: string): never => {
@@ -70,11 +87,19 @@ export function parsePlan(text: string, displayPath: string, registry: CheckRegi
   const root = doc.value;
   const at = (path: readonly PathSegment[]) => locate(root, path, start);
 
+  interpolateUrls(root, variables, (path, message) =>
+    fail(at(path), `${describePath(path)}: ${message}`),
+  );
   const validate = planValidator();
   if (!validate(root)) {
     const error = mostSpecific(validate.errors ?? []);
     const path = pointerToPath(error.instancePath);
-    fail(at(path), `${describePath(path)}: ${describeError(error)}`);
+    // An unknown field is best shown where it is written, not where its parent starts.
+    const where =
+      error.keyword === 'additionalProperties'
+        ? [...path, (error.params as { additionalProperty: string }).additionalProperty]
+        : path;
+    fail(at(where), `${describePath(path)}: ${describeError(error)}`);
   }
   const plan = root as Plan;
   checkReferences(plan, registry, (path, message) =>
@@ -84,6 +109,29 @@ export function parsePlan(text: string, displayPath: string, registry: CheckRegi
 }
 
 type Report = (path: PathSegment[], message: string) => never;
+
+function interpolateUrls(root: unknown, variables: PlanVariables, report: Report): void {
+  const environments = (root as { environments?: unknown }).environments;
+  if (typeof environments !== 'object' || environments === null) return;
+  const env = new Map(
+    Object.entries(variables).filter((e): e is [string, string] => e[1] !== undefined),
+  );
+  for (const [name, environment] of Object.entries(environments)) {
+    for (const list of ['services', 'databases'] as const) {
+      const items = (environment as Record<string, unknown> | null)?.[list];
+      if (!Array.isArray(items)) continue;
+      items.forEach((item: unknown, i) => {
+        const url = (item as { url?: unknown } | null)?.url;
+        if (typeof url !== 'string' || !url.includes('$')) return;
+        const result = interpolate(url, env);
+        if (result.provenance === 'unset' && result.value === '') {
+          report(['environments', name, list, i, 'url'], `${url} names a variable that is not set`);
+        }
+        (item as { url: string }).url = result.value;
+      });
+    }
+  }
+}
 
 function checkReferences(plan: Plan, registry: CheckRegistry, report: Report): void {
   const ids = new Map<string, number>();
