@@ -1,20 +1,15 @@
+import type { ProbeCheckResult as CheckResult } from '@bulwark/verify';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 
 /** Bumped only when a field changes meaning or goes away; new fields keep the version. */
 export const REPORT_VERSION = 1;
 
-export type CheckId = 'reachable' | 'live' | 'startup' | 'ready' | 'health' | 'metrics' | 'trace';
-
-/** Figures behind a verdict: latencies in ms, sizes in bytes, names as strings. */
-export type Measurements = Readonly<Record<string, number | string | readonly string[]>>;
-
-export interface CheckResult {
-  readonly id: CheckId;
-  readonly ok: boolean;
-  /** One line saying what was seen; on failure, what was wrong. */
-  readonly detail: string;
-  readonly measurements: Measurements;
-}
+/** One check's verdict; the checks themselves are @bulwark/verify's, shared with `bulwark verify`. */
+export type {
+  ProbeCheckId as CheckId,
+  ProbeCheckResult as CheckResult,
+  ProbeMeasurements as Measurements,
+} from '@bulwark/verify';
 
 export interface TargetReport {
   readonly url: string;

@@ -1,13 +1,13 @@
 import { SERVICE_METRIC_FAMILIES, WORKER_METRIC_FAMILIES } from '@bulwark/kit/contract';
 import {
-  type CheckContext,
+  HttpProbeClient,
+  type ProbeContext,
   runMetricsCheck,
   runReachableCheck,
   runSampledCheck,
   runTraceCheck,
   SAMPLED_CHECKS,
-} from './checks.js';
-import { HttpProbeClient } from './http.js';
+} from '@bulwark/verify';
 import { buildReport, type CheckResult, type ProbeReport, type TargetReport } from './report.js';
 
 export interface ProbeOptions {
@@ -49,7 +49,7 @@ async function probeTarget(
   // does not land in the measured latencies.
   const reachable = await runReachableCheck(client, target);
   if (reachable.unreachable) return { url, reachable: false, checks: [reachable.result] };
-  const ctx: CheckContext = {
+  const ctx: ProbeContext = {
     client,
     base: target,
     samples: options.samples,

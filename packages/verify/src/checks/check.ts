@@ -1,6 +1,7 @@
 import type { Verifier } from '@bulwark/keys';
 import type { TSchema } from '@sinclair/typebox';
 import type { Criterion, Plan, PlanEnvironment, PlanService } from '../plan/schema.js';
+import type { HttpProbeClient } from './live/http.js';
 
 /**
  * The one interface every check implements: live HTTP checks, the static audit, manual
@@ -73,6 +74,8 @@ export interface SharedServices {
   readonly attestationsDir: string;
   /** Verifies attestation signatures; undefined when no keyring was given or found. */
   readonly keyring?: Verifier;
+  /** The run's HTTP client (one keep-alive pool, `--timeout` per request); see checks/shared.ts. */
+  readonly http: HttpProbeClient;
 }
 
 export interface CheckPlugin<Params = Record<string, unknown>> {

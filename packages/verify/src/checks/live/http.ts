@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
-import { Agent, errors, request } from 'undici';
+import { Agent, type Dispatcher, errors, request } from 'undici';
 
 /** What a probe request produced: an HTTP answer, or the reason there was none. */
 export type Exchange = Answer | Failure;
@@ -33,7 +33,8 @@ export type FailureCause =
   | 'network'
   | 'no-answer'
   | 'timeout'
-  | 'too-large';
+  | 'too-large'
+  | 'aborted';
 
 export interface Failure {
   readonly kind: 'failure';
@@ -68,10 +69,19 @@ export interface GetOptions {
   readonly headers?: Record<string, string>;
   /** Bodies past this are abandoned, so a runaway endpoint cannot exhaust memory. */
   readonly maxBodyBytes: number;
+  /** Ends the exchange early (Ctrl-C, the run's deadline); reported as `aborted`. */
+  readonly signal?: AbortSignal;
+}
+
+export interface RequestOptions extends GetOptions {
+  /** Any method, including ones a server does not implement (to provoke a 405 or 501). */
+  readonly method: string;
+  readonly body?: string | Uint8Array;
 }
 
 /**
- * One keep-alive connection pool per probe run. Every request has one deadline for the whole
+ * One keep-alive connection pool per probe run (and per `bulwark verify` run, shared by its
+ * checks). Every request has one deadline for the whole
  * exchange (undici's own headers and body timeouts are idle timeouts, which a server dripping
  * one byte a second would never trip).
  */
@@ -90,16 +100,23 @@ export class HttpProbeClient {
     });
   }
 
-  async get(url: URL, options: GetOptions): Promise<Exchange> {
+  get(url: URL, options: GetOptions): Promise<Exchange> {
+    return this.request(url, { ...options, method: 'GET' });
+  }
+
+  async request(url: URL, options: RequestOptions): Promise<Exchange> {
+    if (options.signal?.aborted) return failure('aborted', 'aborted before the request was sent');
     const started = performance.now();
     const deadline = AbortSignal.timeout(this.#timeoutMs);
+    const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
     let answered = false;
     try {
       const response = await request(url, {
-        method: 'GET',
+        method: options.method as Dispatcher.HttpMethod,
         headers: options.headers,
+        ...(options.body === undefined ? {} : { body: options.body }),
         dispatcher: this.#agent,
-        signal: deadline,
+        signal,
       });
       answered = true;
       const bytes = await readCapped(response.body, options.maxBodyBytes);
@@ -119,6 +136,7 @@ export class HttpProbeClient {
         ms,
       };
     } catch (error) {
+      if (options.signal?.aborted) return failure('aborted', 'aborted');
       const failed = classify(error, this.#timeoutMs);
       // undici resolves `request` once the status line and headers are in.
       return failed.cause === 'timeout' && !answered

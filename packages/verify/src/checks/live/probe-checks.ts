@@ -1,26 +1,53 @@
 import { randomBytes } from 'node:crypto';
 import { ENDPOINTS, HEADERS } from '@bulwark/kit/contract';
+import { describeBody, headerOf, jsonObjectOf, oneLine } from './answer.js';
 import { type Answer, type Exchange, type HttpProbeClient, isUnreachable } from './http.js';
 import { roundMs, summarize } from './latency.js';
 import { parsePrometheusText } from './prometheus-text.js';
-import type { CheckId, CheckResult, Measurements } from './report.js';
+
+/**
+ * The contract checks `bulwark probe` runs and `bulwark verify`'s live plugins build on: one
+ * implementation, so the two commands cannot judge a service differently.
+ */
+export type ProbeCheckId =
+  | 'reachable'
+  | 'live'
+  | 'startup'
+  | 'ready'
+  | 'health'
+  | 'metrics'
+  | 'trace';
+
+/** Figures behind a verdict: latencies in ms, sizes in bytes, names as strings. */
+export type ProbeMeasurements = Readonly<Record<string, number | string | readonly string[]>>;
+
+export interface ProbeCheckResult {
+  readonly id: ProbeCheckId;
+  readonly ok: boolean;
+  /** One line saying what was seen; on failure, what was wrong. */
+  readonly detail: string;
+  readonly measurements: ProbeMeasurements;
+}
 
 /** Probe endpoints answer with small JSON documents; anything far larger is a fault. */
 const PROBE_BODY_LIMIT = 1_048_576;
 /** A large service's exposition runs to a few MiB; past this a scraper would give up too. */
 const METRICS_BODY_LIMIT = 16_777_216;
-/** The longest piece of a response body quoted in a detail. */
-const SNIPPET_LIMIT = 80;
 
-export interface CheckContext {
+export interface ProbeContext {
   readonly client: HttpProbeClient;
   /** The target as given; endpoint paths are appended to its path. */
   readonly base: URL;
   readonly samples: number;
-  readonly p95LimitMs: number;
+  /** p95 latency limit for the sampled endpoints; undefined judges status only. */
+  readonly p95LimitMs?: number;
   /** The contract's metric families this target must expose. */
   readonly families: readonly string[];
   readonly progress: (message: string) => void;
+  /** Sees every HTTP answer, in order (verify keeps the samples and bodies as evidence). */
+  readonly observe?: (path: string, answer: Answer) => void;
+  /** Ends the checks early (verify's Ctrl-C and deadline). */
+  readonly signal?: AbortSignal;
 }
 
 export function endpointUrl(base: URL, path: string): URL {
@@ -33,7 +60,7 @@ export function endpointUrl(base: URL, path: string): URL {
 type Judge = (answer: Answer) => string | undefined;
 
 interface SampledCheck {
-  readonly id: CheckId;
+  readonly id: ProbeCheckId;
   readonly path: string;
   readonly judge: Judge;
   /** What a passing answer showed, for the detail column; the status code by default. */
@@ -56,15 +83,19 @@ export const SAMPLED_CHECKS: readonly SampledCheck[] = [
 ];
 
 export async function runSampledCheck(
-  ctx: CheckContext,
+  ctx: ProbeContext,
   check: SampledCheck,
-): Promise<CheckResult> {
+): Promise<ProbeCheckResult> {
   const url = endpointUrl(ctx.base, check.path);
   const durations: number[] = [];
   let last: Answer | undefined;
   for (let i = 1; i <= ctx.samples; i++) {
     ctx.progress(`${check.id} ${i}/${ctx.samples}`);
-    const exchange = await ctx.client.get(url, { maxBodyBytes: PROBE_BODY_LIMIT });
+    const exchange = await ctx.client.get(url, {
+      maxBodyBytes: PROBE_BODY_LIMIT,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    if (exchange.kind === 'answer') ctx.observe?.(check.path, exchange);
     const where = ctx.samples > 1 ? ` (sample ${i} of ${ctx.samples})` : '';
     if (exchange.kind === 'failure') {
       return result(
@@ -83,23 +114,21 @@ export async function runSampledCheck(
   }
   const figures = latency(durations, ctx);
   const p95 = figures.p95Ms as number;
-  if (p95 > ctx.p95LimitMs) {
+  if (ctx.p95LimitMs !== undefined && p95 > ctx.p95LimitMs) {
     return result(check.id, false, `p95 ${p95} ms is over the ${ctx.p95LimitMs} ms limit`, figures);
   }
   const seen = last && check.describe ? `, ${check.describe(last)}` : '';
   return result(check.id, true, `200 on ${ctx.samples} of ${ctx.samples}${seen}`, figures);
 }
 
-function latency(durations: readonly number[], ctx: CheckContext): Measurements {
-  const summary = summarize(durations);
-  return summary === undefined
-    ? { samples: 0, p95LimitMs: ctx.p95LimitMs }
-    : { ...summary, p95LimitMs: ctx.p95LimitMs };
+function latency(durations: readonly number[], ctx: ProbeContext): ProbeMeasurements {
+  const summary: ProbeMeasurements = { ...(summarize(durations) ?? { samples: 0 }) };
+  return ctx.p95LimitMs === undefined ? summary : { ...summary, p95LimitMs: ctx.p95LimitMs };
 }
 
 function judgeReady(answer: Answer): string | undefined {
   if (answer.status !== 503) return expect200(answer);
-  const body = parseJson(answer.body);
+  const body = jsonObjectOf(answer.body);
   const failing = stringList(body?.failing);
   const reason = typeof body?.reason === 'string' ? body.reason : undefined;
   if (failing.length > 0) return `503 not ready, failing: ${failing.join(', ')}`;
@@ -109,7 +138,7 @@ function judgeReady(answer: Answer): string | undefined {
 /** The kit's health document: draft-inadarei-api-health-check, pass | warn | fail. */
 function judgeHealth(answer: Answer): string | undefined {
   if (answer.status !== 200 && answer.status !== 503) return expect200(answer);
-  const body = parseJson(answer.body);
+  const body = jsonObjectOf(answer.body);
   if (body === undefined) return `${answer.status} body is not a JSON object`;
   if (!Array.isArray(body.components)) return 'no "components" array in the health document';
   const failing = failingComponents(body.components);
@@ -123,7 +152,7 @@ function judgeHealth(answer: Answer): string | undefined {
 }
 
 function describeHealth(answer: Answer): string {
-  const body = parseJson(answer.body);
+  const body = jsonObjectOf(answer.body);
   const components = Array.isArray(body?.components) ? body.components : [];
   const failing = failingComponents(components);
   const count = `${components.length} component${components.length === 1 ? '' : 's'}`;
@@ -138,13 +167,15 @@ function failingComponents(components: readonly unknown[]): string[] {
 }
 
 /** /metrics: the text format, parseable, with every family of the contract. */
-export async function runMetricsCheck(ctx: CheckContext): Promise<CheckResult> {
+export async function runMetricsCheck(ctx: ProbeContext): Promise<ProbeCheckResult> {
   ctx.progress('metrics');
   const exchange = await ctx.client.get(endpointUrl(ctx.base, ENDPOINTS.metrics), {
     headers: { accept: 'text/plain;version=0.0.4' },
     maxBodyBytes: METRICS_BODY_LIMIT,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
-  const fail = (detail: string, measurements: Measurements = {}) =>
+  if (exchange.kind === 'answer') ctx.observe?.(ENDPOINTS.metrics, exchange);
+  const fail = (detail: string, measurements: ProbeMeasurements = {}) =>
     result('metrics', false, `${ENDPOINTS.metrics}: ${detail}`, measurements);
   if (exchange.kind === 'failure') return fail(exchange.message);
   const measured = {
@@ -154,7 +185,7 @@ export async function runMetricsCheck(ctx: CheckContext): Promise<CheckResult> {
   if (exchange.status !== 200)
     return fail(`${exchange.status} ${describeBody(exchange.body)}`, measured);
   // Prometheus 3 refuses a scrape whose Content-Type it does not recognise.
-  const contentType = header(exchange, 'content-type') ?? '';
+  const contentType = headerOf(exchange, 'content-type') ?? '';
   if (!/^text\/plain\b/i.test(contentType)) {
     return fail(
       `Content-Type ${JSON.stringify(contentType)} is not text/plain (the text format)`,
@@ -191,28 +222,25 @@ const TRACE_HEADER = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})
  * Sends a fresh W3C traceparent to /live. The kit answers with a W3C Trace Context Level 2
  * `traceresponse`; the trace id in it must be the one sent, or the service started a new trace.
  */
-export async function runTraceCheck(ctx: CheckContext): Promise<CheckResult> {
+export async function runTraceCheck(ctx: ProbeContext): Promise<ProbeCheckResult> {
   ctx.progress('trace');
   const traceId = randomId(16);
   const parentId = randomId(8);
   const exchange: Exchange = await ctx.client.get(endpointUrl(ctx.base, ENDPOINTS.live), {
     headers: { [HEADERS.traceparent]: `00-${traceId}-${parentId}-01` },
     maxBodyBytes: PROBE_BODY_LIMIT,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
+  if (exchange.kind === 'answer') ctx.observe?.(ENDPOINTS.live, exchange);
   const sent = { sentTraceId: traceId };
   if (exchange.kind === 'failure') return result('trace', false, exchange.message, sent);
-  const response = header(exchange, HEADERS.traceresponse);
+  const response = headerOf(exchange, HEADERS.traceresponse);
   if (response === undefined) {
     return result('trace', false, `no ${HEADERS.traceresponse} header in the answer`, sent);
   }
   const match = TRACE_HEADER.exec(response.trim());
   if (!match || match[1] === 'ff') {
-    return result(
-      'trace',
-      false,
-      `malformed ${HEADERS.traceresponse}: ${truncate(response)}`,
-      sent,
-    );
+    return result('trace', false, `malformed ${HEADERS.traceresponse}: ${oneLine(response)}`, sent);
   }
   const receivedTraceId = match[2] as string;
   const figures = { ...sent, receivedTraceId, serverSpanId: match[3] as string };
@@ -234,9 +262,11 @@ export async function runTraceCheck(ctx: CheckContext): Promise<CheckResult> {
 export async function runReachableCheck(
   client: HttpProbeClient,
   base: URL,
-): Promise<{ result: CheckResult; unreachable: boolean }> {
+  signal?: AbortSignal,
+): Promise<{ result: ProbeCheckResult; unreachable: boolean }> {
   const exchange = await client.get(endpointUrl(base, ENDPOINTS.live), {
     maxBodyBytes: PROBE_BODY_LIMIT,
+    ...(signal ? { signal } : {}),
   });
   if (exchange.kind === 'failure') {
     return {
@@ -253,24 +283,13 @@ export async function runReachableCheck(
   };
 }
 
-function result(id: CheckId, ok: boolean, detail: string, measurements: Measurements): CheckResult {
+function result(
+  id: ProbeCheckId,
+  ok: boolean,
+  detail: string,
+  measurements: ProbeMeasurements,
+): ProbeCheckResult {
   return { id, ok, detail, measurements };
-}
-
-function header(answer: Answer, name: string): string | undefined {
-  const value = answer.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function parseJson(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function stringList(value: unknown): string[] {
@@ -278,22 +297,6 @@ function stringList(value: unknown): string[] {
   return value.map((item) =>
     typeof item === 'object' && item !== null && 'name' in item ? String(item.name) : String(item),
   );
-}
-
-/** A problem+json title, or the start of the body, on one printable line. */
-function describeBody(body: string): string {
-  const json = parseJson(body);
-  if (typeof json?.title === 'string') return json.title;
-  if (typeof json?.status === 'string') return json.status;
-  return body.trim() === '' ? '' : truncate(body);
-}
-
-function truncate(text: string): string {
-  const line = text
-    .replace(/\s+/g, ' ')
-    .replace(/[^\x20-\x7e]/g, '?')
-    .trim();
-  return JSON.stringify(line.length > SNIPPET_LIMIT ? `${line.slice(0, SNIPPET_LIMIT)}…` : line);
 }
 
 function randomId(bytes: number): string {

@@ -1,0 +1,30 @@
+import { drillShutdownCheck } from './drill/shutdown.js';
+import { apiVersionedCheck } from './live/api-versioned.js';
+import { errorsProblemJsonCheck } from './live/errors-problem-json.js';
+import { ledgerVerifyCheck } from './live/ledger-verify.js';
+import { metricsContractCheck } from './live/metrics-contract.js';
+import { probeContractCheck } from './live/probe-contract.js';
+import { probeLatencyCheck } from './live/probe-latency.js';
+import { tracePropagationCheck } from './live/trace-propagation.js';
+import { manualAttestationCheck } from './manual/attestation-check.js';
+import { CheckRegistry } from './registry.js';
+import { auditControlsCheck } from './static/audit-controls.js';
+
+/** Every built-in check. Team-written checks and drills call `register` on the result. */
+export const BUILTIN_CHECKS = [
+  probeContractCheck,
+  probeLatencyCheck,
+  metricsContractCheck,
+  tracePropagationCheck,
+  errorsProblemJsonCheck,
+  apiVersionedCheck,
+  ledgerVerifyCheck,
+  auditControlsCheck,
+  manualAttestationCheck,
+  drillShutdownCheck,
+] as const;
+
+/** A fresh registry holding the built-in checks; callers may register more on it. */
+export function defaultRegistry(): CheckRegistry {
+  return new CheckRegistry(BUILTIN_CHECKS);
+}
