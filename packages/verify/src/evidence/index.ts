@@ -1,0 +1,20 @@
+export {
+  type AnchorOptions,
+  anchorBundle,
+  EVIDENCE_KIND,
+  EVIDENCE_STREAM,
+  type EvidenceEntryPayload,
+} from './anchor.js';
+export { type ArtifactCheck, checkArtifacts, listedArtifacts } from './artifact-check.js';
+export { AnchorError, BundleError, BundleWriteError, LedgerQueryError } from './errors.js';
+export { type AnchorCheck, checkAnchor, type LedgerTrust } from './inclusion.js';
+export { ANCHOR_FILE, ARTIFACTS_DIR, BUNDLE_FILE, SIGNATURE_FILE } from './layout.js';
+export { findBundles, type LoadedBundle, readAnchor, readBundle, readSignature } from './read.js';
+export { type BundleVerification, type VerifyBundleOptions, verifyBundle } from './verify.js';
+export {
+  BUNDLE_SIGNING_PURPOSE,
+  bundleBytes,
+  type WriteBundleOptions,
+  type WrittenBundle,
+  writeBundle,
+} from './write.js';

@@ -1,0 +1,151 @@
+import type { Verifier } from '@bulwark/keys';
+import { checkArtifacts } from '../evidence/artifact-check.js';
+import { BUNDLE_PAYLOAD_TYPE, type CriterionRecord } from '../evidence/model.js';
+import { findBundles, readBundle, readSignature } from '../evidence/read.js';
+import { verifyPayload } from '../evidence/signature.js';
+import { durationMs, formatDuration } from '../plan/duration.js';
+import type { Plan } from '../plan/schema.js';
+import { judgeCriterion, requiredCriteria } from './criteria.js';
+import type { GateBlocker, GateDecision, GateSatisfied } from './decision.js';
+
+/** Where `bulwark verify` writes bundles unless told otherwise. */
+export const DEFAULT_EVIDENCE_ROOT = '.bulwark/evidence';
+
+/** Clocks differ; evidence dated further ahead than this is not trusted to be fresh. */
+const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
+export interface DecideGateOptions {
+  readonly plan: Plan;
+  /** The environment promoted to: the key of `plan.gates`. */
+  readonly gateName: string;
+  /** This bundle; otherwise the newest bundle of the gate's `from` under evidenceRoot. */
+  readonly bundleDir?: string;
+  readonly evidenceRoot?: string;
+  readonly keyring: Verifier;
+  readonly now: Date;
+}
+
+/**
+ * Go or no-go for one promotion. Go only when the newest evidence of the gate's source
+ * environment is signed by a trusted key, unaltered, of this plan and environment, younger than
+ * the gate's maximum age, and every required criterion passed in it (or is covered by a waiver
+ * the plan holds now). The newest bundle decides even when it is bad: falling back to an older
+ * one would let a tampered or failing run hide behind an earlier good one.
+ *
+ * Blockers are collected rather than stopping at the first, so one run lists everything to fix;
+ * once the signature fails, nothing in bundle.json is trusted, so criteria are not read. A
+ * corrupt bundle (unparseable or missing files) throws BundleError.
+ */
+export async function decideGate(options: DecideGateOptions): Promise<GateDecision> {
+  const { plan, gateName, now } = options;
+  const gate = plan.gates?.[gateName];
+  if (!gate) {
+    const known = Object.keys(plan.gates ?? {});
+    return {
+      ok: false,
+      gate: gateName,
+      required: [],
+      blockers: [
+        {
+          code: 'no-gate',
+          message: `plan ${plan.name} has no gate ${gateName}${known.length > 0 ? ` (it has: ${known.join(', ')})` : ' (it defines no gates)'}`,
+        },
+      ],
+      satisfied: [],
+    };
+  }
+  const required = requiredCriteria(plan, gate);
+  const base = { gate: gateName, from: gate.from, maxEvidenceAge: gate.maxEvidenceAge, required };
+  const blocked = (blockers: GateBlocker[], extra: Partial<GateDecision> = {}): GateDecision => ({
+    ok: false,
+    ...base,
+    ...extra,
+    blockers,
+    satisfied: [],
+  });
+
+  const root = options.evidenceRoot ?? DEFAULT_EVIDENCE_ROOT;
+  const dir = options.bundleDir ?? (await findBundles(root, gate.from))[0];
+  if (!dir) {
+    return blocked([
+      {
+        code: 'no-evidence',
+        message: `no evidence bundle for ${gate.from} under ${root}: run bulwark verify --env ${gate.from} first`,
+      },
+    ]);
+  }
+
+  // One read of bundle.json: the bytes whose signature is checked are the bytes judged.
+  const loaded = await readBundle(dir);
+  const envelope = await readSignature(dir);
+  const { bundle } = loaded;
+  const finishedMs = Date.parse(bundle.finishedAt);
+  const ageMs = now.getTime() - finishedMs;
+  const signature = verifyPayload(envelope, loaded.bytes, BUNDLE_PAYLOAD_TYPE, options.keyring);
+  const bundleInfo = {
+    dir,
+    id: bundle.id,
+    finishedAt: bundle.finishedAt,
+    ageMs,
+    ...(signature.ok ? { signedBy: signature.keyId } : {}),
+  };
+  if (!signature.ok) {
+    const code =
+      signature.code === 'unknown-key'
+        ? 'unknown-key'
+        : signature.code === 'digest-mismatch'
+          ? 'altered'
+          : 'bad-signature';
+    return blocked([{ code, message: `bundle.json: ${signature.message}` }], {
+      bundle: bundleInfo,
+    });
+  }
+
+  const blockers: GateBlocker[] = [];
+  for (const artifact of await checkArtifacts(dir, bundle)) {
+    if (!artifact.ok)
+      blockers.push({ code: 'altered', message: `${artifact.path}: ${artifact.problem}` });
+  }
+  const maxMs = durationMs(gate.maxEvidenceAge);
+  if (Number.isNaN(finishedMs)) {
+    blockers.push({
+      code: 'stale',
+      message: `the bundle's finishedAt ${bundle.finishedAt} is not a time`,
+    });
+  } else if (ageMs > maxMs) {
+    blockers.push({
+      code: 'stale',
+      message: `the evidence is ${formatDuration(ageMs)} old; gate ${gateName} accepts at most ${gate.maxEvidenceAge}: run bulwark verify --env ${gate.from} again`,
+    });
+  } else if (ageMs < -FUTURE_TOLERANCE_MS) {
+    blockers.push({
+      code: 'stale',
+      message: `the evidence is dated ${formatDuration(-ageMs)} in the future (finishedAt ${bundle.finishedAt}): check the clocks`,
+    });
+  }
+  const ofThisGate = bundle.environment === gate.from && bundle.plan.name === plan.name;
+  if (bundle.environment !== gate.from) {
+    blockers.push({
+      code: 'wrong-environment',
+      message: `the evidence is from ${bundle.environment}; gate ${gateName} promotes from ${gate.from}`,
+    });
+  }
+  if (bundle.plan.name !== plan.name) {
+    blockers.push({
+      code: 'wrong-plan',
+      message: `the evidence is of plan ${JSON.stringify(bundle.plan.name)}, not ${JSON.stringify(plan.name)}`,
+    });
+  }
+
+  const satisfied: GateSatisfied[] = [];
+  // Evidence of another environment or plan says nothing about these criteria.
+  if (ofThisGate) {
+    const records = new Map<string, CriterionRecord>(bundle.criteria.map((c) => [c.id, c]));
+    for (const id of required) {
+      const result = judgeCriterion(plan, id, records.get(id), gate.from, now);
+      if ('code' in result) blockers.push(result);
+      else satisfied.push(result);
+    }
+  }
+  return { ok: blockers.length === 0, ...base, bundle: bundleInfo, blockers, satisfied };
+}
