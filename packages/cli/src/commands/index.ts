@@ -11,10 +11,14 @@ type RegisterCommand = (program: Command, setExitCode: SetExitCode) => void;
  */
 const COMMANDS = new Map<string, () => Promise<RegisterCommand>>([
   ['audit', async () => (await import('./audit.js')).registerAudit],
+  ['evidence', async () => (await import('./evidence.js')).registerEvidence],
+  ['gate', async () => (await import('./gate.js')).registerGate],
   ['keys', async () => (await import('./keys.js')).registerKeys],
   ['ledger', async () => (await import('./ledger.js')).registerLedger],
+  ['plan', async () => (await import('./plan.js')).registerPlan],
   ['probe', async () => (await import('./probe.js')).registerProbe],
   ['up', async () => (await import('./up.js')).registerUp],
+  ['verify', async () => (await import('./verify.js')).registerVerify],
 ]);
 
 /**

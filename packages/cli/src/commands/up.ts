@@ -22,6 +22,7 @@ interface UpOptions {
   timeout: number;
   logs: boolean;
   probe: boolean;
+  verify: boolean;
   format: 'table' | 'json';
   portBase?: number;
   port: Array<{ service: string; port: number }>;
@@ -59,7 +60,7 @@ export function registerUp(program: Command, setExitCode: SetExitCode): void {
   program
     .command('up')
     .description(
-      'Start the stack on loopback, wait for readiness, verify it with `bulwark probe`, and serve until Ctrl-C',
+      "Start the stack on loopback, wait for readiness, verify it (the stack file's plan with `bulwark verify`, else `bulwark probe`), and serve until Ctrl-C",
     )
     .option('--stack <file>', 'stack file listing the services to run', 'bulwark.stack.yaml')
     .option(
@@ -73,7 +74,7 @@ export function registerUp(program: Command, setExitCode: SetExitCode): void {
       'run the services on consecutive ports from <port>, in stack-file order',
       tcpPort,
     )
-    .option('--once', 'stop the stack after the probe and exit with its verdict', false)
+    .option('--once', 'stop the stack after the verification and exit with its verdict', false)
     .option(
       '--timeout <seconds>',
       'how long each service may take to become ready',
@@ -81,9 +82,10 @@ export function registerUp(program: Command, setExitCode: SetExitCode): void {
       60,
     )
     .option('--logs', 'stream every service log line to the terminal', false)
-    .option('--no-probe', 'skip the probe after startup')
+    .option('--no-probe', 'skip the verification after startup (plan and probe)')
+    .option('--no-verify', "probe the stack instead of running the stack file's plan")
     .addOption(
-      new Option('--format <format>', 'probe report format')
+      new Option('--format <format>', 'verification report format')
         .choices(['table', 'json'])
         .default('table'),
     )
@@ -151,8 +153,16 @@ async function up(options: UpOptions, term: Terminal): Promise<number> {
 
     let verdict: number = EXIT.ok;
     if (options.probe) {
+      const plan = options.verify ? stack.verify : undefined;
       const probed = await firstOf(
-        probeStack(supervisor, options.format, term),
+        plan
+          ? verifyStack(
+              supervisor,
+              { ...plan, plan: resolve(root, plan.plan) },
+              options.format,
+              term,
+            )
+          : probeStack(supervisor, options.format, term),
         signals,
         supervisor,
       );
@@ -232,6 +242,39 @@ async function probeStack(
     verdict === 0
       ? term.color.green('verdict: the stack meets the operational contract')
       : term.color.red('verdict: the stack does NOT meet the operational contract'),
+  );
+  return verdict;
+}
+
+/**
+ * `bulwark verify` on the stack file's plan, as a user would run it. The plan's service URLs
+ * read BULWARK_<SERVICE>_URL (core-api → BULWARK_CORE_API_URL), set here to where each service
+ * runs, so a stack moved with --port-base is verified where it is. They are set in up's own
+ * environment only after every service has started, so no service inherits them.
+ */
+async function verifyStack(
+  supervisor: Supervisor,
+  plan: { plan: string; environment: string },
+  format: UpOptions['format'],
+  term: Terminal,
+): Promise<number> {
+  const { main } = await import('../main.js');
+  for (const proc of supervisor.services) {
+    process.env[`BULWARK_${proc.name.toUpperCase().replace(/-/g, '_')}_URL`] = proc.url;
+  }
+  const verdict = await main([
+    'verify',
+    '--plan',
+    plan.plan,
+    '--env',
+    plan.environment,
+    '--format',
+    format,
+  ]);
+  term.err(
+    verdict === 0
+      ? term.color.green(`verdict: the stack meets every required criterion of ${plan.plan}`)
+      : term.color.red(`verdict: the stack does NOT meet ${plan.plan} (exit ${verdict})`),
   );
   return verdict;
 }

@@ -19,8 +19,21 @@ const StackService = Type.Object(
   { additionalProperties: false },
 );
 
+/** The plan `up` verifies once the stack is ready, instead of the bare probe. */
+const StackVerify = Type.Object(
+  {
+    /** Relative to the stack file. */
+    plan: Type.String({ minLength: 1 }),
+    environment: Type.String({ minLength: 1 }),
+  },
+  { additionalProperties: false },
+);
+
 const StackFile = Type.Object(
-  { services: Type.Array(StackService, { minItems: 1 }) },
+  {
+    services: Type.Array(StackService, { minItems: 1 }),
+    verify: Type.Optional(StackVerify),
+  },
   { additionalProperties: false },
 );
 
