@@ -13,6 +13,7 @@ import { type Command, Option } from 'commander';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { formatOption } from '../main.js';
 import { createTerminal, type Terminal } from '../output/terminal.js';
+import { DEFAULT_PLAN_FILE } from '../plan-paths.js';
 import { resolveKeyring } from '../trust/keyring.js';
 import type { SetExitCode } from './index.js';
 
@@ -24,8 +25,6 @@ interface GateFlags {
   keyring?: string;
   format: 'table' | 'json';
 }
-
-const DEFAULT_PLAN_FILE = 'bulwark.plan.yaml';
 
 /**
  * `bulwark gate --to staging`: go (exit 0) only when the newest signed evidence of the gate's

@@ -30,12 +30,15 @@ import { EXIT, UsageError } from '../exit-codes.js';
 import { formatOption } from '../main.js';
 import { renderTable } from '../output/table.js';
 import { createTerminal, type Terminal } from '../output/terminal.js';
+import {
+  DEFAULT_ATTESTATIONS_DIR,
+  DEFAULT_EVIDENCE_DIR,
+  DEFAULT_PLAN_FILE,
+} from '../plan-paths.js';
 import { resolveKeyring } from '../trust/keyring.js';
 import { openSigningKey } from '../trust/signing-key.js';
 import type { SetExitCode } from './index.js';
 
-const DEFAULT_EVIDENCE_DIR = '.bulwark/evidence';
-const DEFAULT_ATTESTATIONS_DIR = '.bulwark/attestations';
 const DEFAULT_ATTESTATION_KEY = 'attestation';
 const DEFAULT_VALIDITY = '90d';
 
@@ -143,7 +146,7 @@ export function registerPlan(program: Command, setExitCode: SetExitCode): void {
       'sign a statement that a manual criterion is met; `bulwark verify` counts it until it expires',
     )
     .argument('<criterion>', 'the criterion id')
-    .option('--plan <file>', 'the plan file', 'bulwark.plan.yaml')
+    .option('--plan <file>', 'the plan file', DEFAULT_PLAN_FILE)
     .option(
       '--key <name>',
       'signing key (created outside production when missing)',

@@ -24,6 +24,11 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { formatOption } from '../main.js';
 import { createTerminal } from '../output/terminal.js';
+import {
+  DEFAULT_ATTESTATIONS_DIR,
+  DEFAULT_EVIDENCE_DIR,
+  DEFAULT_PLAN_FILE,
+} from '../plan-paths.js';
 import { openSigningKey } from '../trust/signing-key.js';
 import { CLI_VERSION } from '../version.js';
 import type { SetExitCode } from './index.js';
@@ -42,10 +47,6 @@ interface VerifyFlags {
   listChecks: boolean;
 }
 
-export const DEFAULT_PLAN = 'bulwark.plan.yaml';
-export const DEFAULT_EVIDENCE_DIR = '.bulwark/evidence';
-export const DEFAULT_ATTESTATIONS_DIR = '.bulwark/attestations';
-
 export function registerVerify(program: Command, setExitCode: SetExitCode): void {
   program
     .command('verify')
@@ -53,7 +54,7 @@ export function registerVerify(program: Command, setExitCode: SetExitCode): void
       "run a hardening plan's criteria against an environment: live checks, the static audit, " +
         'attestations; writes a signed evidence bundle with JSON, JUnit and HTML reports',
     )
-    .option('--plan <file>', 'the plan file', DEFAULT_PLAN)
+    .option('--plan <file>', 'the plan file', DEFAULT_PLAN_FILE)
     .option('--env <name>', "the plan's environment to verify (needed when it has several)")
     .option(
       '--only <ids>',

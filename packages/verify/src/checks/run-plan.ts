@@ -11,6 +11,7 @@ import type {
 } from '../evidence/model.js';
 import { BUNDLE_FORMAT } from '../evidence/model.js';
 import { sha256Hex } from '../evidence/signature.js';
+import { blockers, countVerdicts } from '../evidence/verdicts.js';
 import type { LoadedPlan } from '../plan/load.js';
 import type { Criterion, PlanService } from '../plan/schema.js';
 import { waiversFor } from '../waivers/plan-waivers.js';
@@ -336,28 +337,11 @@ function decide(
   };
 }
 
-const VERDICTS: readonly CriterionVerdict[] = [
-  'pass',
-  'fail',
-  'warn',
-  'skip',
-  'error',
-  'manual',
-  'waived',
-];
-
 function summarize(records: readonly CriterionRecord[]): EvidenceBundle['summary'] {
-  const byVerdict = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<
-    CriterionVerdict,
-    number
-  >;
-  for (const record of records) byVerdict[record.verdict]++;
   return {
     criteria: records.length,
-    byVerdict,
-    ok: records.every(
-      (r) => !r.required || r.verdict === 'pass' || r.verdict === 'warn' || r.verdict === 'waived',
-    ),
+    byVerdict: countVerdicts(records),
+    ok: blockers({ criteria: records }).length === 0,
   };
 }
 

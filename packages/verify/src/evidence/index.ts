@@ -10,6 +10,7 @@ export { AnchorError, BundleError, BundleWriteError, LedgerQueryError } from './
 export { type AnchorCheck, checkAnchor, type LedgerTrust } from './inclusion.js';
 export { ANCHOR_FILE, ARTIFACTS_DIR, BUNDLE_FILE, SIGNATURE_FILE } from './layout.js';
 export { findBundles, type LoadedBundle, readAnchor, readBundle, readSignature } from './read.js';
+export { blockers, countVerdicts, meetsRequirement, VERDICT_ORDER } from './verdicts.js';
 export { type BundleVerification, type VerifyBundleOptions, verifyBundle } from './verify.js';
 export {
   BUNDLE_SIGNING_PURPOSE,

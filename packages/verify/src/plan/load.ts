@@ -9,6 +9,7 @@ import { decodeInput } from '../audit/input-text.js';
 import type { Location } from '../audit/model.js';
 import { locate, type PathSegment, parseYamlStream } from '../audit/yaml-tree.js';
 import type { CheckRegistry } from '../checks/registry.js';
+import { registerPlanPlugins } from './plugins.js';
 import { Plan } from './schema.js';
 
 /**
@@ -55,6 +56,15 @@ export async function loadPlan(
   }
   const decoded = decodeInput(bytes);
   if (!decoded.ok) throw new PlanError(`${path}: ${decoded.reason}`);
+  await registerPlanPlugins(
+    decoded.text,
+    path,
+    dirname(absolute),
+    registry,
+    (location, message) => {
+      throw new PlanError(`${location.file}:${location.line}:${location.column}: ${message}`);
+    },
+  );
   const plan = parsePlan(decoded.text, path, registry, variables);
   return {
     plan,

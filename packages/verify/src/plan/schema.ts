@@ -175,6 +175,11 @@ export const Plan = Type.Object(
     description: Type.Optional(Text),
     /** The markdown plan this one was imported from, relative to the plan file. */
     source: Type.Optional(Type.String({ minLength: 1 })),
+    /**
+     * Modules of team-written checks, relative to the plan file: each exports a CheckPlugin (or
+     * an array of them) as its default export; they register beside the built-in checks.
+     */
+    plugins: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 100 })),
     environments: Type.Record(Id, PlanEnvironment),
     criteria: Type.Array(Criterion),
     waivers: Type.Optional(Type.Array(PlanWaiver)),

@@ -4,9 +4,10 @@ import type {
   CriterionVerdict,
   EvidenceBundle,
 } from '../evidence/model.js';
+import { blockers, countVerdicts, VERDICT_ORDER } from '../evidence/verdicts.js';
 import { formatTime } from './format.js';
 import { compareBundles, type VerdictTrend } from './trends.js';
-import { blockers, countVerdicts, VERDICT_MARK, VERDICT_ORDER } from './verdicts.js';
+import { VERDICT_MARK } from './verdicts.js';
 
 export interface ConsoleOptions {
   /** ANSI colour; the CLI passes false for NO_COLOR, pipes and `--format json`. */

@@ -1,19 +1,4 @@
-import type { CriterionRecord, CriterionVerdict, EvidenceBundle } from '../evidence/model.js';
-
-/**
- * The order every report lists verdicts in, worst first, so the counts line, the HTML chips and
- * the JUnit totals agree. A runner's `byVerdict` may lack a key (an older bundle); reports count
- * what is there.
- */
-export const VERDICT_ORDER: readonly CriterionVerdict[] = [
-  'fail',
-  'error',
-  'manual',
-  'skip',
-  'warn',
-  'waived',
-  'pass',
-];
+import type { CriterionVerdict } from '../evidence/model.js';
 
 /** A glyph beside the word, never instead of it: the word carries the meaning without colour. */
 export const VERDICT_MARK: Readonly<Record<CriterionVerdict, string>> = {
@@ -36,28 +21,6 @@ export const VERDICT_MEANING: Readonly<Record<CriterionVerdict, string>> = {
   manual: 'needs a signed attestation from a person',
   waived: 'not met, covered by an unexpired waiver',
 };
-
-/** The runner's rule (checks/run-plan.ts): a required criterion is met by pass, warn or waived. */
-export function meetsRequirement(verdict: CriterionVerdict): boolean {
-  return verdict === 'pass' || verdict === 'warn' || verdict === 'waived';
-}
-
-/** Required criteria that keep the bundle from being ok, in plan order. */
-export function blockers(bundle: EvidenceBundle): CriterionRecord[] {
-  return bundle.criteria.filter((c) => c.required && !meetsRequirement(c.verdict));
-}
-
-/** Counts by verdict from the criteria themselves, every verdict present (zeros included). */
-export function countVerdicts(
-  criteria: readonly CriterionRecord[],
-): Record<CriterionVerdict, number> {
-  const counts = Object.fromEntries(VERDICT_ORDER.map((v) => [v, 0])) as Record<
-    CriterionVerdict,
-    number
-  >;
-  for (const criterion of criteria) counts[criterion.verdict]++;
-  return counts;
-}
 
 /** Better or worse, for trend marks: pass best, then waived/warn, then the ones nobody judged, then failures. */
 const RANK: Readonly<Record<CriterionVerdict, number>> = {

@@ -1,7 +1,7 @@
 import type { CheckStatus } from '../../checks/check.js';
 import type { CriterionRecord, EvidenceBundle } from '../../evidence/model.js';
+import { meetsRequirement } from '../../evidence/verdicts.js';
 import type { BundleTrends } from '../trends.js';
-import { meetsRequirement } from '../verdicts.js';
 import { verdictBadge } from './badge.js';
 import { anchorId, escapeHtml as h } from './escape.js';
 import { trendCell } from './trend-cell.js';

@@ -1,6 +1,7 @@
 import type { EvidenceBundle } from '../../evidence/model.js';
+import { blockers, countVerdicts, VERDICT_ORDER } from '../../evidence/verdicts.js';
 import { formatElapsed, formatTime } from '../format.js';
-import { blockers, countVerdicts, VERDICT_MARK, VERDICT_ORDER } from '../verdicts.js';
+import { VERDICT_MARK } from '../verdicts.js';
 import { anchorId, escapeHtml as h } from './escape.js';
 
 /** Plan, environment, when, with what; then the verdict banner and the counts by verdict. */
