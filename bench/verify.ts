@@ -8,7 +8,9 @@
  * (`runPlan`: plan → checks → verdicts, waivers, artifacts with their digests), recording every
  * HTTP request the checks send, and (b) replays exactly those requests with bare undici, in the
  * same order, over one keep-alive connection, reading each body whole. The engine's overhead
- * is (a − b) / b. A third figure is the whole command's remaining work: writing and signing
+ * is (a − b) / b. Because the services' answer times move between rounds, it also prints the
+ * engine's time outside the requests (a's time minus the time inside its HTTP calls), which
+ * does not depend on them. Another figure is the whole command's remaining work: writing and signing
  * the bundle and rendering the JUnit and HTML reports. Static and manual criteria (the audit of
  * deploy/, attestations) send no HTTP and are timed on their own.
  */
