@@ -1,5 +1,5 @@
 import { access, writeFile } from 'node:fs/promises';
-import { dirname, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import {
   AttestationError,
   BundleError,
@@ -451,7 +451,8 @@ async function attestCommand(criterionId: string, flags: AttestFlags): Promise<v
       `${criterionId} is checked by ${checks}; an attestation counts only for a manual criterion (one with no checks)`,
     );
   }
-  const key = await openSigningKey(flags.key);
+  // The record of each signature stays beside what was signed.
+  const key = await openSigningKey(flags.key, join(flags.attestations, 'signatures.jsonl'));
   try {
     const { path, attestation } = await oneLine(() =>
       writeAttestation({

@@ -1,4 +1,4 @@
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT } from '../exit-codes.js';
 import { createTerminal, type Terminal } from '../output/terminal.js';
@@ -273,8 +273,12 @@ async function verifyStack(
   ]);
   term.err(
     verdict === 0
-      ? term.color.green(`verdict: the stack meets every required criterion of ${plan.plan}`)
-      : term.color.red(`verdict: the stack does NOT meet ${plan.plan} (exit ${verdict})`),
+      ? term.color.green(
+          `verdict: the stack meets every required criterion of ${relative(process.cwd(), plan.plan)}`,
+        )
+      : term.color.red(
+          `verdict: the stack does NOT meet ${relative(process.cwd(), plan.plan)} (exit ${verdict})`,
+        ),
   );
   return verdict;
 }

@@ -13,9 +13,6 @@ import {
 } from '@bulwark/keys';
 import { UsageError } from '../exit-codes.js';
 
-/** Where the CLI records every signature it makes (the key provider's audit sink), by default. */
-export const SIGNATURE_AUDIT_LOG = '.bulwark/signatures.jsonl';
-
 export interface SigningKey {
   readonly signer: Signer;
   /** Every public key version of the configured provider: what this machine trusts. */
@@ -31,7 +28,8 @@ export interface SigningKey {
  */
 export async function openSigningKey(
   name: string,
-  auditLog: string = SIGNATURE_AUDIT_LOG,
+  /** The key provider's audit sink: one JSON line per signature, written before it is made. */
+  auditLog: string,
 ): Promise<SigningKey> {
   await mkdir(dirname(auditLog), { recursive: true });
   const audit = new JsonlFileAuditSink(auditLog);
