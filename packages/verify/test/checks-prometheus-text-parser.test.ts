@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { systemPart } from '@bulwark/testkit';
 import { describe, expect, it } from 'vitest';
-import { parsePrometheusText } from '../src/probe/prometheus-text.js';
+import { parsePrometheusText } from '../src/checks/live/prometheus-text.js';
 
 const promtool = systemPart({
   name: 'promtool',
