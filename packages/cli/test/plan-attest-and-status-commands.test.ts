@@ -125,7 +125,9 @@ describe('bulwark plan attest', () => {
       await provider.close();
     }
     // The signature was recorded before it was made.
-    expect(readFileSync('.bulwark/attestations/signatures.jsonl', 'utf8')).toContain('"keyId":"attestation/v1"');
+    expect(readFileSync('.bulwark/attestations/signatures.jsonl', 'utf8')).toContain(
+      '"keyId":"attestation/v1"',
+    );
   });
 });
 
