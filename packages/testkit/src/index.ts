@@ -1,4 +1,15 @@
 export { freePort } from './free-port.js';
+export {
+  type PrivatePostgresOptions,
+  type PrivateServer,
+  PrivateServerError,
+  privateNatsPart,
+  privatePostgresPart,
+  privateRedisPart,
+  startPrivateNats,
+  startPrivatePostgres,
+  startPrivateRedis,
+} from './private-servers.js';
 export { createSoftHsmToken, SOFTHSM_MODULE, type SoftHsmToken, softhsm } from './softhsm-token.js';
 export { type SpawnedProcess, spawnTs } from './spawn-ts.js';
 export { type SystemPart, systemPart } from './system-part.js';

@@ -11,6 +11,31 @@ export type {
   SampleSeries,
   SharedServices,
 } from './checks/check.js';
+export {
+  type CadenceState,
+  cadenceStates,
+  DRILL_PREFIX,
+  describeCadence,
+  isDrill,
+} from './checks/drill/cadence.js';
+export {
+  type DrillSchedule,
+  drillSchedules,
+  jobName,
+  ScheduleError,
+} from './checks/drill/schedule.js';
+export { type CronSchedule, cronFor } from './checks/drill/schedule-cron.js';
+export {
+  type CronJobOptions,
+  PLACEHOLDER_IMAGE,
+  renderCronJobs,
+  servicePorts,
+} from './checks/drill/schedule-cronjob.js';
+export {
+  DEFAULT_SYSTEMD_COMMAND,
+  renderSystemdUnits,
+  type SystemdUnits,
+} from './checks/drill/schedule-systemd.js';
 export * from './checks/live/index.js';
 export {
   ATTESTATION_FORMAT,

@@ -17,7 +17,12 @@ describe('defaultRegistry', () => {
     expect(registry.list().map((p) => [p.id, p.scope, p.kinds ?? null])).toEqual([
       ['api.versioned', 'service', ['http', 'ledger']],
       ['audit.controls', 'environment', null],
+      ['drill.dependency', 'service', ['http', 'worker', 'ledger']],
+      ['drill.kill', 'service', ['http', 'worker', 'ledger']],
+      ['drill.load', 'service', ['http', 'ledger']],
+      ['drill.restore', 'environment', null],
       ['drill.shutdown', 'service', ['http', 'worker', 'ledger']],
+      ['drill.soak', 'service', ['http', 'ledger']],
       ['errors.problem-json', 'service', ['http', 'ledger']],
       ['ledger.verify', 'service', ['ledger']],
       ['manual.attestation', 'environment', null],

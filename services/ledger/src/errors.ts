@@ -1,6 +1,7 @@
 import {
   BulwarkError,
   ConflictError,
+  DependencyUnavailableError,
   NotFoundError,
   ShuttingDownError,
   ValidationError,
@@ -33,8 +34,39 @@ export class WitnessUnavailableProblem extends BulwarkError {
   }
 }
 
+/**
+ * The database went away (stopped, restarted, network cut): node-postgres reports it as a socket
+ * error, a terminated connection, or a SQLSTATE of class 08 (connection exception) or 57P0x
+ * (the server shutting down). The caller should retry elsewhere or later: a 503, not a 500.
+ */
+const CONNECTION_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+]);
+const SHUTDOWN_SQLSTATES = new Set(['57P01', '57P02', '57P03']);
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') {
+      if (CONNECTION_ERRNOS.has(code) || SHUTDOWN_SQLSTATES.has(code) || /^08/.test(code)) {
+        return true;
+      }
+    }
+    if (/Connection terminated|connection error and is not queryable/i.test(e.message)) return true;
+    e = e.cause;
+  }
+  return false;
+}
+
 /** Maps ledger errors to the kit's typed HTTP errors; anything else stays a 500. */
 export function toHttpError(error: unknown): unknown {
+  if (isDatabaseUnavailable(error)) {
+    return new DependencyUnavailableError('the ledger database is unavailable', { cause: error });
+  }
   if (error instanceof InvalidEntryError)
     return new ValidationError(error.message, { cause: error });
   if (error instanceof OutOfRangeError) return new NotFoundError(error.message, { cause: error });

@@ -11,6 +11,7 @@ type RegisterCommand = (program: Command, setExitCode: SetExitCode) => void;
  */
 const COMMANDS = new Map<string, () => Promise<RegisterCommand>>([
   ['audit', async () => (await import('./audit.js')).registerAudit],
+  ['drill', async () => (await import('./drill.js')).registerDrill],
   ['evidence', async () => (await import('./evidence.js')).registerEvidence],
   ['gate', async () => (await import('./gate.js')).registerGate],
   ['keys', async () => (await import('./keys.js')).registerKeys],

@@ -2,9 +2,10 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT } from '../exit-codes.js';
 import { createTerminal, type Terminal } from '../output/terminal.js';
+import { defaultPidDir } from '../stack/pid-files.js';
 import { assertPortsFree } from '../stack/port-check.js';
 import { type ResolvedService, resolveStack } from '../stack/resolve-stack.js';
-import { parseRecord, type ServiceProcess } from '../stack/service-process.js';
+import { parseRecord } from '../stack/service-process.js';
 import { loadStackFile } from '../stack/stack-file.js';
 import { StackStartError } from '../stack/start-errors.js';
 import { type StopSignal, StopSignals, signalExitCode } from '../stack/stop-signals.js';
@@ -12,7 +13,9 @@ import {
   defaultLogDir,
   exitedDuringStartup,
   type LogLine,
+  type RestartEvent,
   Supervisor,
+  type UnexpectedExit,
 } from '../stack/supervisor.js';
 import type { SetExitCode } from './index.js';
 
@@ -97,8 +100,13 @@ fails at once (exit 2) and names the port. A second reference stack beside the f
 its own ports and its own ledger data directory:
   BULWARK_LEDGER_DATA_DIR=.bulwark/state/ledger-2 bulwark up --port-base 9080
 
+Restarts: a service's \`restart:\` in the stack file (no, the default; on-failure; always;
+or { policy, maxRestarts, windowSeconds, backoffMs }) says whether a service that exits
+while serving is started again. Each running service's pid is kept in
+.bulwark/state/pids/<service>.pid beside the stack file, for a plan's control.pidFile.
+
 Exit codes: 0 the stack met the contract and stopped cleanly; 1 the probe failed, a service
-died while serving or did not stop cleanly; 2 bad usage, a busy port, or a service that exited
+died while serving (not restarted) or did not stop cleanly; 2 bad usage, a busy port, or a service that exited
 or was not ready during startup (its last log lines follow the cause); 128+N when signal N
 (SIGINT 130, SIGTERM 143, SIGHUP 129) stopped up before the stack was serving. Every signal,
 in any phase, stops what up started; if up itself is killed, the services shut down on
@@ -122,7 +130,10 @@ async function up(options: UpOptions, term: Terminal): Promise<number> {
   const supervisor = new Supervisor({
     root,
     logDir: defaultLogDir(stackPath),
+    pidDir: defaultPidDir(stackPath),
     onLine: (line) => showLine(line, options.logs || stopping, term),
+    onRestart: (event) => showRestart(event, term),
+    restartReadyTimeoutMs: options.timeout * 1000,
   });
   const stop = async (): Promise<boolean> => {
     stopping = true;
@@ -222,7 +233,7 @@ async function startAll(
       abort.abort();
     }
     term.progressDone();
-    if (outcome.kind === 'exited') return exitedDuringStartup(outcome.proc);
+    if (outcome.kind === 'exited') return exitedDuringStartup(outcome.exit.proc);
     if (outcome.kind === 'signal') return outcome.signal;
     term.err(`${term.color.green('ready')}  ${service.name}  ${proc.url}`);
   }
@@ -286,7 +297,7 @@ async function verifyStack(
 type Outcome<T> =
   | { kind: 'done'; value: T }
   | { kind: 'signal'; signal: StopSignal }
-  | { kind: 'exited'; proc: ServiceProcess };
+  | { kind: 'exited'; exit: UnexpectedExit };
 
 /** Whichever comes first: `work`, a stop signal, or a service dying on its own. */
 function firstOf<T>(
@@ -297,7 +308,7 @@ function firstOf<T>(
   return Promise.race([
     work.then((value): Outcome<T> => ({ kind: 'done', value })),
     signals.first().then((signal): Outcome<T> => ({ kind: 'signal', signal })),
-    supervisor.unexpectedExit().then((proc): Outcome<T> => ({ kind: 'exited', proc })),
+    supervisor.unexpectedExit().then((exit): Outcome<T> => ({ kind: 'exited', exit })),
   ]);
 }
 
@@ -312,9 +323,10 @@ async function endEarly(
     await stop();
     return signalExitCode(outcome.signal);
   }
-  const { proc } = outcome;
+  const { proc, notRestarted } = outcome.exit;
+  const why = notRestarted === undefined ? '' : ` (not restarted: ${notRestarted})`;
   reportFailure(
-    `${proc.name} exited while serving with code ${proc.exitStatus?.code}: ${proc.cause()}`,
+    `${proc.name} exited while serving with code ${proc.exitStatus?.code}: ${proc.cause()}${why}`,
     proc.name,
     proc.tail(),
     stackPath,
@@ -322,6 +334,24 @@ async function endEarly(
   );
   await stop();
   return EXIT.checksFailed;
+}
+
+/** One line for each thing the restart policy did. */
+function showRestart(event: RestartEvent, term: Terminal): void {
+  if (event.kind === 'restarting') {
+    term.err(
+      `${term.color.yellow('restart')}  ${event.service}  exited with code ${event.code} (${event.cause}); ` +
+        `restart ${event.attempt} of ${event.maxRestarts} within ${event.windowSeconds} s, in ${event.delayMs} ms`,
+    );
+  } else if (event.kind === 'restarted') {
+    term.err(
+      `${term.color.green('ready')}  ${event.service}  ${event.url}  (restarted as pid ${event.pid}; down ${event.downMs} ms)`,
+    );
+  } else {
+    term.err(
+      `${term.color.red('not ready')}  ${event.service}  pid ${event.pid} still not ready ${Math.round(event.afterMs / 1000)} s after its restart`,
+    );
+  }
 }
 
 /** One line with the cause, then the service's last log lines from this run. */

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../exit-codes.js';
+import { type RestartSettings, restartSettings } from './restart-policy.js';
 import { type StackFile, serviceReferences } from './stack-file.js';
 
 /** Every service of the stack runs on loopback. */
@@ -14,6 +15,8 @@ export interface ResolvedService {
   readonly port: number;
   readonly url: string;
   readonly env: Readonly<Record<string, string>>;
+  /** What to do when it exits while serving; `resolveStack` fills in the defaults (`no`). */
+  readonly restart?: RestartSettings;
 }
 
 /** Port choices from the command line; they win over the stack file. */
@@ -89,7 +92,14 @@ export function resolveStack(
       throw new UsageError(`${service.name}'s entry ${entry} does not exist`);
     }
     const port = ports.get(service.name)!;
-    return { name: service.name, entry, port, url: urlOf(service.name), env };
+    return {
+      name: service.name,
+      entry,
+      port,
+      url: urlOf(service.name),
+      env,
+      restart: restartSettings(service.restart),
+    };
   });
 }
 

@@ -25,6 +25,8 @@ export interface LogLine {
 export interface ExitStatus {
   /** The exit code, or 128 + the signal's number when a signal ended the process. */
   readonly code: number;
+  /** The signal that ended it (SIGKILL cannot be caught, so it leaves no line of its own). */
+  readonly signal?: NodeJS.Signals;
 }
 
 /**
@@ -69,7 +71,10 @@ export class ServiceProcess {
     this.exited = new Promise((resolve) => {
       const done = (code: number | null, signal: NodeJS.Signals | null) => {
         if (this.#exitStatus !== undefined) return;
-        this.#exitStatus = { code: code ?? 128 + signalNumber(signal) };
+        this.#exitStatus =
+          signal === null || code !== null
+            ? { code: code ?? 128 }
+            : { code: 128 + signalNumber(signal), signal };
         exitController.abort();
         resolve(this.#exitStatus);
       };
@@ -131,11 +136,13 @@ export class ServiceProcess {
   }
 
   /**
-   * The best one-line cause in the tail: the last fatal or error line of the kit's JSON (later
+   * The best one-line cause: the signal that killed the process, else the last fatal or error
+   * line of the kit's JSON in the tail (later
    * lines are the shutdown that followed it), else what began a clean shutdown (a signal from
    * someone else, a lost supervisor), else the last line.
    */
   cause(): string {
+    if (this.#exitStatus?.signal) return `killed by ${this.#exitStatus.signal}`;
     const records = this.#tail.map(parseRecord);
     const found =
       records.findLast((r) => (r?.level === 'fatal' || r?.level === 'error') && r.msg) ??

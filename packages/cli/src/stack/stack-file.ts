@@ -3,6 +3,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { UsageError } from '../exit-codes.js';
+import { RESTART_POLICIES, StackRestart } from './restart-policy.js';
 
 const StackService = Type.Object(
   {
@@ -15,6 +16,8 @@ const StackService = Type.Object(
      * `${<service>.port}`, so it follows that service when `up` moves its port.
      */
     env: Type.Optional(Type.Record(Type.String(), Type.String())),
+    /** What `up` does when the service exits while serving (restart-policy.ts); default `no`. */
+    restart: Type.Optional(StackRestart),
   },
   { additionalProperties: false },
 );
@@ -40,6 +43,8 @@ const StackFile = Type.Object(
 export type StackService = Static<typeof StackService>;
 export type StackFile = Static<typeof StackFile>;
 
+const RESTART_FIELD = /^\/services\/\d+\/restart/;
+
 const validate = new Ajv({ allErrors: true }).compile<StackFile>(StackFile);
 
 /** Reads and validates a stack file; every problem is a UsageError with a one-line cause. */
@@ -62,6 +67,15 @@ export async function loadStackFile(path: string): Promise<StackFile> {
     );
   }
   if (!validate(data)) {
+    const restart = validate.errors?.find((e) => RESTART_FIELD.test(e.instancePath));
+    if (restart) {
+      // Ajv's errors for a union are one per branch; one line that names the choices helps more.
+      const where = RESTART_FIELD.exec(restart.instancePath)?.[0];
+      throw new UsageError(
+        `stack file ${path}: ${where} must be ${RESTART_POLICIES.join(', ')}, or ` +
+          '{ policy, maxRestarts (0-1000), windowSeconds (>0), backoffMs (0-60000) }',
+      );
+    }
     const first = validate.errors?.[0];
     throw new UsageError(
       `stack file ${path}: ${first?.instancePath || '/'} ${first?.message ?? 'is invalid'}`,

@@ -1,4 +1,9 @@
+import { drillDependencyCheck } from './drill/dependency.js';
+import { drillKillCheck } from './drill/kill.js';
+import { drillLoadCheck } from './drill/load.js';
+import { drillRestoreCheck } from './drill/restore.js';
 import { drillShutdownCheck } from './drill/shutdown.js';
+import { drillSoakCheck } from './drill/soak.js';
 import { apiVersionedCheck } from './live/api-versioned.js';
 import { errorsProblemJsonCheck } from './live/errors-problem-json.js';
 import { ledgerVerifyCheck } from './live/ledger-verify.js';
@@ -22,6 +27,11 @@ export const BUILTIN_CHECKS = [
   auditControlsCheck,
   manualAttestationCheck,
   drillShutdownCheck,
+  drillKillCheck,
+  drillDependencyCheck,
+  drillLoadCheck,
+  drillRestoreCheck,
+  drillSoakCheck,
 ] as const;
 
 /** A fresh registry holding the built-in checks; callers may register more on it. */

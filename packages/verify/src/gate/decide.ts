@@ -7,6 +7,7 @@ import { durationMs, formatDuration } from '../plan/duration.js';
 import type { Plan } from '../plan/schema.js';
 import { judgeCriterion, requiredCriteria } from './criteria.js';
 import type { GateBlocker, GateDecision, GateSatisfied } from './decision.js';
+import { staleDrillBlockers } from './stale-drills.js';
 
 /** Where `bulwark verify` writes bundles unless told otherwise. */
 export const DEFAULT_EVIDENCE_ROOT = '.bulwark/evidence';
@@ -146,6 +147,18 @@ export async function decideGate(options: DecideGateOptions): Promise<GateDecisi
       if ('code' in result) blockers.push(result);
       else satisfied.push(result);
     }
+    const staleDrills = await staleDrillBlockers({
+      plan,
+      bundle,
+      bundleDir: dir,
+      required,
+      ...(options.bundleDir ? {} : { lookBackRoot: root }),
+      now,
+    });
+    blockers.push(...staleDrills);
+    // A criterion whose drill is stale is not satisfied, whatever its verdict was.
+    const stale = new Set(staleDrills.map((b) => b.criterion));
+    satisfied.splice(0, satisfied.length, ...satisfied.filter((s) => !stale.has(s.criterion)));
   }
   return { ok: blockers.length === 0, ...base, bundle: bundleInfo, blockers, satisfied };
 }

@@ -13,6 +13,8 @@ import type { CriterionVerdict } from '../evidence/model.js';
  * - skipped: a required criterion skipped, stayed manual, or never ran
  * - expired-waiver: the only waiver that could let the criterion through has expired
  * - waiver-missing: the evidence says waived, but the plan no longer holds that waiver
+ * - stale-drill: a required criterion's drill (a binding with a `cadence`) last ran longer ago
+ *   than its cadence, or did not run in the bundle
  */
 export const BLOCKER_CODES = [
   'no-gate',
@@ -27,6 +29,7 @@ export const BLOCKER_CODES = [
   'skipped',
   'expired-waiver',
   'waiver-missing',
+  'stale-drill',
 ] as const;
 export type BlockerCode = (typeof BLOCKER_CODES)[number];
 

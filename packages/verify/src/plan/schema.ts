@@ -103,6 +103,11 @@ export const CheckBinding = Type.Object(
     /** Which of the environment's services it runs against; all that the check applies to when omitted. */
     services: Type.Optional(Type.Array(Id, { minItems: 1 })),
     with: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    /**
+     * How often it must run (a drill's `30d`, `7d`): evidence of it older than this is stale, in
+     * `bulwark plan status` and at the promotion gate; `bulwark drill schedule` renders it.
+     */
+    cadence: Type.Optional(Duration),
   },
   { additionalProperties: false },
 );

@@ -1,3 +1,4 @@
+import { type CadenceState, cadenceStates, describeCadence } from '../checks/drill/cadence.js';
 import type { CriterionVerdict, EvidenceBundle } from '../evidence/model.js';
 import { formatDuration } from './duration.js';
 import type { CriterionStatus, Plan } from './schema.js';
@@ -22,12 +23,19 @@ export interface StatusRow {
   /** When that evidence was gathered (the bundle's finish time). */
   readonly evidenceAt?: string;
   readonly ageMs?: number;
+  /**
+   * Its bindings with a cadence (drills, usually): when each last ran in the bundle and whether
+   * that is older than the cadence. Absent when none of its bindings has a cadence.
+   */
+  readonly cadences?: readonly CadenceState[];
 }
 
 export function planStatus(plan: Plan, bundle: EvidenceBundle | undefined, now: Date): StatusRow[] {
   const records = new Map((bundle?.criteria ?? []).map((record) => [record.id, record]));
   const finished = bundle ? Date.parse(bundle.finishedAt) : Number.NaN;
+  const cadences = cadenceStates(plan, bundle, now);
   return plan.criteria.map((criterion) => {
+    const own = cadences.filter((state) => state.criterion === criterion.id);
     const record = records.get(criterion.id);
     const planEvidence = criterion.evidence?.at(-1);
     const evidence = record ? record.reason : planEvidence;
@@ -44,6 +52,7 @@ export function planStatus(plan: Plan, bundle: EvidenceBundle | undefined, now: 
       ...(record && !Number.isNaN(finished)
         ? { ageMs: Math.max(0, now.getTime() - finished) }
         : {}),
+      ...(own.length > 0 ? { cadences: own } : {}),
     };
   });
 }
@@ -81,6 +90,14 @@ export function statusCells(row: StatusRow): string[] {
     row.checks.length > 0 ? row.checks.join(', ') : 'manual',
     row.owner ?? '-',
     evidence.length > MAX_EVIDENCE_CELL ? `${evidence.slice(0, MAX_EVIDENCE_CELL - 1)}…` : evidence,
-    row.ageMs === undefined ? '-' : formatDuration(row.ageMs),
+    ageCell(row),
   ];
+}
+
+/** The evidence's age, and any stale cadence: `3h; stale: drill.load 12d 3h old, cadence 7d`. */
+function ageCell(row: StatusRow): string {
+  const age = row.ageMs === undefined ? '-' : formatDuration(row.ageMs);
+  const stale = (row.cadences ?? []).filter((state) => state.stale);
+  if (stale.length === 0) return age;
+  return `${age}; stale: ${stale.map((state) => `${state.check} ${describeCadence(state)}`).join(', ')}`;
 }

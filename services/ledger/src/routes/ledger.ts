@@ -70,7 +70,7 @@ export function registerLedgerRoutes(
     { schema: { querystring: ReadQuery } },
     async (request) => {
       const { from = 1, limit = 100, stream } = request.query;
-      const entries = await ledger.read(from, limit, stream ? { stream } : {});
+      const entries = await mapped(() => ledger.read(from, limit, stream ? { stream } : {}));
       const last = entries[entries.length - 1];
       return {
         entries: entries.map((e) => ({
@@ -90,7 +90,7 @@ export function registerLedgerRoutes(
   );
 
   app.get('/v1/ledger/head', async () => {
-    const head = await ledger.head();
+    const head = await mapped(() => ledger.head());
     return { size: head.size, root: toHex(head.root), lastHash: toHex(head.lastHash) };
   });
 
@@ -122,7 +122,9 @@ export function registerLedgerRoutes(
     '/v1/ledger/checkpoints',
     { schema: { querystring: CheckpointsQuery } },
     async (request) => ({
-      checkpoints: (await ledger.checkpoints(request.query.limit ?? 100)).map(checkpointJson),
+      checkpoints: (await mapped(() => ledger.checkpoints(request.query.limit ?? 100))).map(
+        checkpointJson,
+      ),
       verifierKeys: ledger.trustedKeys.map(formatVerifierKey),
     }),
   );
@@ -137,7 +139,7 @@ export function registerLedgerRoutes(
   // The unwitnessed tail and the schedule that bounds it (also in /metrics and /health).
   app.get('/v1/ledger/window', async () => {
     const now = Date.now();
-    const w = await unwitnessed.measure(now);
+    const w = await mapped(() => unwitnessed.measure(now));
     const { intervalMs, afterEntries, quietMs } = schedule.options;
     return {
       headSize: w.headSize,
