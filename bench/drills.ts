@@ -12,7 +12,7 @@
  *     what the drill's per-answer accounting costs in throughput;
  *   - drill.soak on core-api: steady writes with the ledger's chain verified throughout, then the
  *     volume mode compressing `--daily` requests into the same time;
- *   - drill.shutdown on core-api, last (it stops the service; `up` then ends the stack), when
+ *   - drill.shutdown on core-api, last (it stops the service; `up` restarts it, `restart: always`), when
  *     `up` writes pid files;
  *   - the restore drill's figures: bench/drills-restore.ts (a database of about 1 GB on a private
  *     PostgreSQL, the drill's restore rate against a raw pg_restore of the same dump).

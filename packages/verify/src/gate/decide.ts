@@ -1,7 +1,7 @@
 import type { Verifier } from '@bulwark/keys';
 import { checkArtifacts } from '../evidence/artifact-check.js';
 import { BUNDLE_PAYLOAD_TYPE, type CriterionRecord } from '../evidence/model.js';
-import { findBundles, readBundle, readSignature } from '../evidence/read.js';
+import { findBundles, type LoadedBundle, readBundle, readSignature } from '../evidence/read.js';
 import { verifyPayload } from '../evidence/signature.js';
 import { durationMs, formatDuration } from '../plan/duration.js';
 import type { Plan } from '../plan/schema.js';
@@ -66,7 +66,8 @@ export async function decideGate(options: DecideGateOptions): Promise<GateDecisi
   });
 
   const root = options.evidenceRoot ?? DEFAULT_EVIDENCE_ROOT;
-  const dir = options.bundleDir ?? (await findBundles(root, gate.from))[0];
+  const dirs = options.bundleDir ? [options.bundleDir] : await findBundles(root, gate.from);
+  const [dir] = dirs;
   if (!dir) {
     return blocked([
       {
@@ -76,14 +77,122 @@ export async function decideGate(options: DecideGateOptions): Promise<GateDecisi
     ]);
   }
 
+  const newest = await checkBundle(dir, plan, gate, gateName, options.keyring, now);
+  if (!newest.trusted) return blocked(newest.blockers, { bundle: newest.info });
+  const blockers: GateBlocker[] = [...newest.blockers];
+  const satisfied: GateSatisfied[] = [];
+  // Evidence of another environment or plan says nothing about these criteria.
+  if (newest.ofThisGate) {
+    // Each required criterion is judged on the newest bundle that ran it: a partial run
+    // (`bulwark drill kill`, `verify --only`) adds evidence for its criteria without hiding the
+    // rest. Every bundle used is checked as the newest is (signature, digests, environment,
+    // plan, age), and the newest bundle is always checked, so a tampered or failing newer run
+    // still blocks rather than letting an older good one speak for it.
+    const checked = new Map<string, CheckedBundle>([[dir, newest]]);
+    const used = new Map<CheckedBundle, string[]>();
+    for (const id of required) {
+      let source = newest;
+      if (!newest.loaded.bundle.criteria.some((c) => c.id === id)) {
+        for (const older of dirs.slice(1)) {
+          const candidate =
+            checked.get(older) ??
+            (await checkBundle(older, plan, gate, gateName, options.keyring, now));
+          checked.set(older, candidate);
+          // A bundle that cannot be verified stops the search: skipping it would let an older
+          // run speak for a criterion a newer (altered) one may have failed.
+          if (!candidate.trusted) {
+            source = candidate;
+            break;
+          }
+          if (candidate.ofThisGate && candidate.loaded.bundle.criteria.some((c) => c.id === id)) {
+            source = candidate;
+            break;
+          }
+        }
+      }
+      used.set(source, [...(used.get(source) ?? []), id]);
+    }
+    for (const [source, ids] of used) {
+      if (!source.trusted) {
+        for (const b of source.blockers) {
+          blockers.push(
+            ...ids.map((criterion) => ({
+              ...b,
+              criterion,
+              message: `${b.message} (bundle ${source.info.dir}, older than the newest, would speak for ${criterion})`,
+            })),
+          );
+        }
+        continue;
+      }
+      if (source !== newest) {
+        // An older bundle's own problems (stale, altered) block the criteria it speaks for.
+        for (const b of source.blockers) {
+          blockers.push(
+            ...ids.map((criterion) => ({
+              ...b,
+              criterion,
+              message: `${b.message} (evidence of ${criterion}: bundle ${source.loaded.bundle.id})`,
+            })),
+          );
+        }
+      }
+      const records = new Map<string, CriterionRecord>(
+        source.loaded.bundle.criteria.map((c) => [c.id, c]),
+      );
+      const judged: GateSatisfied[] = [];
+      for (const id of ids) {
+        const result = judgeCriterion(plan, id, records.get(id), gate.from, now);
+        if ('code' in result) blockers.push(result);
+        else
+          judged.push(source === newest ? result : { ...result, bundle: source.loaded.bundle.id });
+      }
+      const staleDrills = await staleDrillBlockers({
+        plan,
+        bundle: source.loaded.bundle,
+        bundleDir: source.info.dir,
+        required: ids,
+        ...(options.bundleDir ? {} : { lookBackRoot: root }),
+        now,
+      });
+      blockers.push(...staleDrills);
+      // A criterion whose drill is stale is not satisfied, whatever its verdict was.
+      const stale = new Set(staleDrills.map((b) => b.criterion));
+      satisfied.push(...judged.filter((s) => !stale.has(s.criterion)));
+    }
+  }
+  const bundleInfo = newest.info;
+  return { ok: blockers.length === 0, ...base, bundle: bundleInfo, blockers, satisfied };
+}
+
+interface CheckedBundle {
+  readonly loaded: LoadedBundle;
+  readonly info: NonNullable<GateDecision['bundle']>;
+  /** The signature holds: bundle.json may be read. */
+  readonly trusted: boolean;
+  /** Of the gate's source environment and of this plan. */
+  readonly ofThisGate: boolean;
+  /** What is wrong with the bundle as a whole: signature, digests, age, environment, plan. */
+  readonly blockers: GateBlocker[];
+}
+
+/** Everything about one bundle that does not depend on a criterion. */
+async function checkBundle(
+  dir: string,
+  plan: Plan,
+  gate: NonNullable<Plan['gates']>[string],
+  gateName: string,
+  keyring: Verifier,
+  now: Date,
+): Promise<CheckedBundle> {
   // One read of bundle.json: the bytes whose signature is checked are the bytes judged.
   const loaded = await readBundle(dir);
   const envelope = await readSignature(dir);
   const { bundle } = loaded;
   const finishedMs = Date.parse(bundle.finishedAt);
   const ageMs = now.getTime() - finishedMs;
-  const signature = verifyPayload(envelope, loaded.bytes, BUNDLE_PAYLOAD_TYPE, options.keyring);
-  const bundleInfo = {
+  const signature = verifyPayload(envelope, loaded.bytes, BUNDLE_PAYLOAD_TYPE, keyring);
+  const info = {
     dir,
     id: bundle.id,
     finishedAt: bundle.finishedAt,
@@ -97,11 +206,14 @@ export async function decideGate(options: DecideGateOptions): Promise<GateDecisi
         : signature.code === 'digest-mismatch'
           ? 'altered'
           : 'bad-signature';
-    return blocked([{ code, message: `bundle.json: ${signature.message}` }], {
-      bundle: bundleInfo,
-    });
+    return {
+      loaded,
+      info,
+      trusted: false,
+      ofThisGate: false,
+      blockers: [{ code, message: `bundle.json: ${signature.message}` }],
+    };
   }
-
   const blockers: GateBlocker[] = [];
   for (const artifact of await checkArtifacts(dir, bundle)) {
     if (!artifact.ok)
@@ -124,7 +236,6 @@ export async function decideGate(options: DecideGateOptions): Promise<GateDecisi
       message: `the evidence is dated ${formatDuration(-ageMs)} in the future (finishedAt ${bundle.finishedAt}): check the clocks`,
     });
   }
-  const ofThisGate = bundle.environment === gate.from && bundle.plan.name === plan.name;
   if (bundle.environment !== gate.from) {
     blockers.push({
       code: 'wrong-environment',
@@ -137,28 +248,6 @@ export async function decideGate(options: DecideGateOptions): Promise<GateDecisi
       message: `the evidence is of plan ${JSON.stringify(bundle.plan.name)}, not ${JSON.stringify(plan.name)}`,
     });
   }
-
-  const satisfied: GateSatisfied[] = [];
-  // Evidence of another environment or plan says nothing about these criteria.
-  if (ofThisGate) {
-    const records = new Map<string, CriterionRecord>(bundle.criteria.map((c) => [c.id, c]));
-    for (const id of required) {
-      const result = judgeCriterion(plan, id, records.get(id), gate.from, now);
-      if ('code' in result) blockers.push(result);
-      else satisfied.push(result);
-    }
-    const staleDrills = await staleDrillBlockers({
-      plan,
-      bundle,
-      bundleDir: dir,
-      required,
-      ...(options.bundleDir ? {} : { lookBackRoot: root }),
-      now,
-    });
-    blockers.push(...staleDrills);
-    // A criterion whose drill is stale is not satisfied, whatever its verdict was.
-    const stale = new Set(staleDrills.map((b) => b.criterion));
-    satisfied.splice(0, satisfied.length, ...satisfied.filter((s) => !stale.has(s.criterion)));
-  }
-  return { ok: blockers.length === 0, ...base, bundle: bundleInfo, blockers, satisfied };
+  const ofThisGate = bundle.environment === gate.from && bundle.plan.name === plan.name;
+  return { loaded, info, trusted: true, ofThisGate, blockers };
 }

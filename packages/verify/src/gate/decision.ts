@@ -47,6 +47,8 @@ export interface GateSatisfied {
   readonly verdict: CriterionVerdict;
   /** `evidence`, or the waiver it relies on. */
   readonly via: string;
+  /** The bundle that proved it, when not the newest one (a partial run's criteria). */
+  readonly bundle?: string;
 }
 
 export interface GateDecision {

@@ -23,10 +23,9 @@ export interface StaleDrillOptions {
 
 /**
  * `stale-drill` blockers: each required criterion's binding with a cadence whose last run in the
- * decisive bundle is older than the cadence, or that the bundle did not run at all. The newest
- * bundle decides here as for everything else: a drill run found only in an older bundle is
- * named in the message, never counted (the criterion itself is unjudged in the newest bundle,
- * and an older bundle's signature is not checked here).
+ * bundle that speaks for the criterion (the newest that ran it) is older than the cadence, or
+ * that the bundle did not run at all (a skipped binding). An older bundle's run of the drill is
+ * named in the message, never counted here.
  */
 export async function staleDrillBlockers(options: StaleDrillOptions): Promise<GateBlocker[]> {
   const { plan, bundle, now } = options;
@@ -54,7 +53,7 @@ export async function staleDrillBlockers(options: StaleDrillOptions): Promise<Ga
         )
       : undefined;
     const before = older
-      ? `; it last ran ${older.at} (${formatDuration(Math.max(0, now.getTime() - Date.parse(older.at)))} ago) in an older bundle, which the gate does not decide on`
+      ? `; it last ran ${older.at} (${formatDuration(Math.max(0, now.getTime() - Date.parse(older.at)))} ago) in an older bundle, which does not speak for this criterion`
       : '';
     blockers.push({
       criterion: state.criterion,
