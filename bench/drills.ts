@@ -18,7 +18,6 @@
  *     PostgreSQL, the drill's restore rate against a raw pg_restore of the same dump).
  * The machine is shared and small: read the ratios, not the absolute figures.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -32,6 +31,7 @@ import {
 } from '@bulwark/verify';
 import autocannon from 'autocannon';
 import { benchRestore } from './drills-restore.js';
+import { startReferenceStack } from './reference-stack.js';
 
 const { values } = parseArgs({
   options: {
@@ -51,31 +51,6 @@ const CONNECTIONS = 10;
 const url = (service: string) => `http://127.0.0.1:${PORT_BASE + SERVICES.indexOf(service)}`;
 /** Where `up` keeps its services' pid files: beside the stack file (packages/cli/src/stack/pid-files.ts). */
 const CORE_API_PID = join(ROOT, '.bulwark', 'state', 'pids', 'core-api.pid');
-
-async function startStack(dir: string): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      join(ROOT, 'packages/cli/bin/bulwark.mjs'),
-      'up',
-      '--stack',
-      join(ROOT, 'bulwark.stack.yaml'),
-      '--port-base',
-      String(PORT_BASE),
-      '--no-probe',
-    ],
-    { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
-  );
-  let stderr = '';
-  await new Promise<void>((done, fail) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes('press Ctrl-C to stop')) done();
-    });
-    child.once('exit', (code) => fail(new Error(`bulwark up exited ${code}:\n${stderr}`)));
-  });
-  return child;
-}
 
 function planText(withShutdown: boolean): string {
   const load = (path: string, extra = '') =>
@@ -138,7 +113,7 @@ const figure = (m: Measurements, key: string) => m[key] ?? '-';
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bw-bench-drills-'));
-  const stack = await startStack(dir);
+  const stack = await startReferenceStack(dir, PORT_BASE);
   let stackExited = false;
   stack.once('exit', () => {
     stackExited = true;

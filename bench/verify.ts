@@ -14,7 +14,6 @@
  * the bundle and rendering the JUnit and HTML reports. Static and manual criteria (the audit of
  * deploy/, attestations) send no HTTP and are timed on their own.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -32,6 +31,7 @@ import {
   writeBundle,
 } from '@bulwark/verify';
 import { Agent, request } from 'undici';
+import { startReferenceStack } from './reference-stack.js';
 
 const { values } = parseArgs({
   options: {
@@ -67,31 +67,6 @@ class RecordingClient extends HttpProbeClient {
   }
 }
 
-async function startStack(dir: string): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      join(ROOT, 'packages/cli/bin/bulwark.mjs'),
-      'up',
-      '--stack',
-      join(ROOT, 'bulwark.stack.yaml'),
-      '--port-base',
-      String(PORT_BASE),
-      '--no-probe',
-    ],
-    { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
-  );
-  let stderr = '';
-  await new Promise<void>((done, fail) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes('press Ctrl-C to stop')) done();
-    });
-    child.once('exit', (code) => fail(new Error(`bulwark up exited ${code}:\n${stderr}`)));
-  });
-  return child;
-}
-
 async function replay(requests: readonly Recorded[]): Promise<number> {
   const agent = new Agent({ connections: 1, pipelining: 1 });
   const t0 = performance.now();
@@ -114,7 +89,7 @@ const median = (xs: readonly number[]) =>
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bw-bench-verify-'));
-  const stack = await startStack(dir);
+  const stack = await startReferenceStack(dir, PORT_BASE);
   try {
     SERVICES.forEach((name, i) => {
       process.env[`BULWARK_${name.toUpperCase().replace(/-/g, '_')}_URL`] =

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type Static, Type } from '@sinclair/typebox';
 import type { HttpProbeClient } from '../live/http.js';
 import { RequestStream } from './kill-stream.js';
+import { bodyWithId, pathWithId } from './write-template.js';
 
 /**
  * Acknowledged writes through a kill: while the drill runs, a write is sent every `everyMs`,
@@ -75,10 +76,10 @@ export class AcknowledgedWrites {
       signal: options.signal,
       next: (n) => {
         const id = this.idOf(n);
-        const body = withId(this.#write.body, id);
+        const body = bodyWithId(this.#write.body, id);
         return {
           method: this.#write.method,
-          url: this.#url(withIdInPath(this.#write.path, id)),
+          url: this.#url(pathWithId(this.#write.path, id)),
           ...(body === undefined
             ? {}
             : typeof body === 'string'
@@ -148,7 +149,7 @@ async function readEach(
       unread.push(id);
       continue;
     }
-    const exchange = await client.get(url(withIdInPath(readPath, id)), {
+    const exchange = await client.get(url(pathWithId(readPath, id)), {
       maxBodyBytes: ITEM_LIMIT,
       signal,
     });
@@ -176,18 +177,4 @@ async function readList(
 
 function isAck(status: number | undefined): boolean {
   return status !== undefined && status >= 200 && status < 300;
-}
-
-function withIdInPath(path: string, id: string): string {
-  return path.replaceAll('{id}', encodeURIComponent(id));
-}
-
-/** The body with `{id}` replaced in every string it holds. */
-function withId(body: unknown, id: string): unknown {
-  if (typeof body === 'string') return body.replaceAll('{id}', id);
-  if (Array.isArray(body)) return body.map((item) => withId(item, id));
-  if (body !== null && typeof body === 'object') {
-    return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, withId(v, id)]));
-  }
-  return body;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type Static, Type } from '@sinclair/typebox';
 import type { HttpProbeClient } from '../live/http.js';
 import { encodeRequest, RequestBody } from './load-request.js';
+import { bodyWithId, pathWithId } from './write-template.js';
 
 /**
  * Acknowledged writes, read back: during the soak a write is sent every `everyMs`; each one the
@@ -56,7 +57,7 @@ export class WriteProbe {
   /** Sends one write; its id is kept when the service acknowledged it. */
   async writeOne(signal: AbortSignal): Promise<void> {
     const id = `${this.#prefix}-${++this.attempts}`;
-    const request = encodeRequest(withId(this.#write.body, id), undefined);
+    const request = encodeRequest(bodyWithId(this.#write.body, id), undefined);
     const exchange = await this.#client.request(this.#url(pathWithId(this.#write.path, id)), {
       method: this.#write.method,
       headers: request.headers,
@@ -84,18 +85,4 @@ export class WriteProbe {
     }
     return { checked: this.acknowledged.length, lost, unread };
   }
-}
-
-function pathWithId(path: string, id: string): string {
-  return path.replaceAll('{id}', encodeURIComponent(id));
-}
-
-/** The body with `{id}` replaced in every string it holds. */
-function withId(body: unknown, id: string): unknown {
-  if (typeof body === 'string') return body.replaceAll('{id}', id);
-  if (Array.isArray(body)) return body.map((item) => withId(item, id));
-  if (body !== null && typeof body === 'object') {
-    return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, withId(v, id)]));
-  }
-  return body;
 }
