@@ -64,9 +64,6 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 
 /** Maps ledger errors to the kit's typed HTTP errors; anything else stays a 500. */
 export function toHttpError(error: unknown): unknown {
-  if (isDatabaseUnavailable(error)) {
-    return new DependencyUnavailableError('the ledger database is unavailable', { cause: error });
-  }
   if (error instanceof InvalidEntryError)
     return new ValidationError(error.message, { cause: error });
   if (error instanceof OutOfRangeError) return new NotFoundError(error.message, { cause: error });
@@ -82,6 +79,11 @@ export function toHttpError(error: unknown): unknown {
     return new WitnessUnavailableProblem(error.message, { cause: error });
   }
   if (error instanceof LedgerClosedError) return new ShuttingDownError({ cause: error });
+  // Last: the typed errors above may carry a socket error as their cause (a witness that is
+  // down), and say more than this does.
+  if (isDatabaseUnavailable(error)) {
+    return new DependencyUnavailableError('the ledger database is unavailable', { cause: error });
+  }
   return error;
 }
 
