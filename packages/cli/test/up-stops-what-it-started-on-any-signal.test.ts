@@ -56,8 +56,9 @@ describe('bulwark up and signals', () => {
       const { dir, file, ports } = await slowStack();
       const up = startUp(['up', '--stack', file]);
       await up.waitForStderr('ready  fast');
-      // The second service is up and bound, inside its minute-long startup step.
-      expect(await eventually(() => logged(dir, 'slow', 'Server listening'), 30_000)).toBe(true);
+      // The second service is up and bound, inside its minute-long startup step. Starting a tsx
+      // process can take tens of seconds while the suite's drills load both cores.
+      expect(await eventually(() => logged(dir, 'slow', 'Server listening'), 60_000)).toBe(true);
       up.child.kill(signal);
       const { code } = await up.exited;
       expect(code).toBe(exitCode);
@@ -66,6 +67,7 @@ describe('bulwark up and signals', () => {
       expect(up.stderr()).not.toContain('ready  slow');
       await nothingLeft(dir, ports);
     },
+    120_000,
   );
 
   it('stops gracefully on one Ctrl-C that npm start delivers twice, a few ms apart', async () => {
