@@ -1,4 +1,5 @@
 import type { SampleSeries } from '../checks/check.js';
+import { nearestRank } from '../checks/live/latency.js';
 
 export interface SeriesStats {
   readonly count: number;
@@ -8,15 +9,9 @@ export interface SeriesStats {
   readonly max: number;
 }
 
-/**
- * Nearest-rank percentile (the smallest sample with at least p% of samples at or below it), the
- * definition a reader can redo by hand from the listed samples. Hand-written: it is three lines,
- * and a statistics package would bring interpolation choices the reports must not vary on.
- */
+/** Nearest-rank percentile `p` (0-100), the definition the checks measure with. */
 export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[Math.min(rank, sorted.length) - 1] as number;
+  return nearestRank(sorted, p / 100);
 }
 
 /** Summary figures of one series; undefined when it holds no finite value. */

@@ -1,4 +1,4 @@
-import { roundMs } from '../live/latency.js';
+import { nearestRank, roundMs } from '../live/latency.js';
 
 /**
  * The figures of a load run: latency percentiles, a latency histogram, a bounded sample for the
@@ -72,8 +72,7 @@ export interface LatencyPercentiles {
 /** Nearest-rank percentiles (always an observed latency, as probe.latency reports them). */
 export function percentiles(sorted: Float64Array): LatencyPercentiles | undefined {
   if (sorted.length === 0) return undefined;
-  const rank = (p: number) =>
-    roundMs(sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] as number);
+  const rank = (p: number) => roundMs(nearestRank(sorted, p));
   return {
     samples: sorted.length,
     p50Ms: rank(0.5),

@@ -13,8 +13,7 @@ export interface LatencySummary {
 export function summarize(durationsMs: readonly number[]): LatencySummary | undefined {
   if (durationsMs.length === 0) return undefined;
   const sorted = [...durationsMs].sort((a, b) => a - b);
-  const rank = (p: number) =>
-    roundMs(sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] as number);
+  const rank = (p: number) => roundMs(nearestRank(sorted, p));
   return {
     samples: sorted.length,
     p50Ms: rank(0.5),
@@ -26,4 +25,14 @@ export function summarize(durationsMs: readonly number[]): LatencySummary | unde
 /** Milliseconds rounded to 0.01, as every latency figure is reported. */
 export function roundMs(ms: number): number {
   return Math.round(ms * 100) / 100;
+}
+
+/**
+ * The nearest-rank percentile of ascending `sorted` at `fraction` (0.95 for p95): the smallest
+ * sample with at least that share of samples at or below it, a value a reader can find by hand
+ * in the listed samples. Every figure Bulwark reports (probes, drills, reports) uses this one.
+ */
+export function nearestRank(sorted: ArrayLike<number>, fraction: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.max(0, Math.ceil(fraction * sorted.length) - 1)] as number;
 }
