@@ -61,4 +61,13 @@ export {
   type Pkcs11KeyProviderOptions,
   type Pkcs11PrivateKeyAttributes,
 } from './providers/pkcs11/provider.js';
+export {
+  preAuthEncoding,
+  SIGNATURE_FORMAT,
+  type SignatureCheck,
+  type SignatureEnvelope,
+  sha256Hex,
+  signPayload,
+  verifyPayload,
+} from './signed-payload.js';
 export type { SignatureAlgorithm, Signer, Verifier } from './signer.js';

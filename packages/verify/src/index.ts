@@ -57,13 +57,6 @@ export {
 export { createSharedServices, type SharedServicesOptions } from './checks/shared.js';
 export * from './evidence/index.js';
 export * from './evidence/model.js';
-export {
-  preAuthEncoding,
-  type SignatureCheck,
-  sha256Hex,
-  signPayload,
-  verifyPayload,
-} from './evidence/signature.js';
 export * from './gate/index.js';
 export { durationMs, formatDuration } from './plan/duration.js';
 export * from './plan/import/index.js';

@@ -1,9 +1,9 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sha256Hex } from '@bulwark/keys';
 import { describe, expect, it } from 'vitest';
 import { BUNDLE_PAYLOAD_TYPE } from '../src/evidence/model.js';
 import { findBundles, readBundle, readSignature } from '../src/evidence/read.js';
-import { sha256Hex } from '../src/evidence/signature.js';
 import { verifyBundle } from '../src/evidence/verify.js';
 import { bundleBytes, writeBundle } from '../src/evidence/write.js';
 import { SAMPLES_PATH, tempDir, testKeys, testRun } from './evidence-fixtures.js';

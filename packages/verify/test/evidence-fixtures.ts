@@ -8,6 +8,7 @@ import {
   openFileKeyProvider,
   type PublicKeyring,
   type Signer,
+  sha256Hex,
 } from '@bulwark/keys';
 import type {
   CheckRecord,
@@ -16,7 +17,6 @@ import type {
   EvidenceBundle,
   PlanRun,
 } from '../src/evidence/model.js';
-import { sha256Hex } from '../src/evidence/signature.js';
 import type { Plan, PlanWaiver } from '../src/plan/schema.js';
 
 /**

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { sha256Hex } from '@bulwark/keys';
 import { describe, expect, it } from 'vitest';
 import type { ArtifactRecord, PlanRun } from '../src/evidence/model.js';
-import { sha256Hex } from '../src/evidence/signature.js';
 import { writeBundle } from '../src/evidence/write.js';
 import { SAMPLES_PATH, tempDir, testKeys, testRun } from './evidence-fixtures.js';
 

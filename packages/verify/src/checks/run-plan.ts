@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { sha256Hex } from '@bulwark/keys';
 import type {
   ArtifactRecord,
   CheckRecord,
@@ -10,7 +11,6 @@ import type {
   WaiverRecord,
 } from '../evidence/model.js';
 import { BUNDLE_FORMAT } from '../evidence/model.js';
-import { sha256Hex } from '../evidence/signature.js';
 import { blockers, countVerdicts } from '../evidence/verdicts.js';
 import type { LoadedPlan } from '../plan/load.js';
 import type { Criterion, PlanService } from '../plan/schema.js';

@@ -1,9 +1,9 @@
 import type { Dirent } from 'node:fs';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { sha256Hex } from '@bulwark/keys';
 import { ARTIFACTS_DIR, artifactFile } from './layout.js';
 import type { ArtifactRecord, EvidenceBundle } from './model.js';
-import { sha256Hex } from './signature.js';
 
 export interface ArtifactCheck {
   /** As bundle.json lists it (or, for an extra file, where it was found), `artifacts/...`. */

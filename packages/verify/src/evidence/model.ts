@@ -93,21 +93,9 @@ export interface EvidenceBundle {
  * Detached signature over `bundle.json`'s exact bytes, with DSSE's pre-authentication encoding
  * (PAE(payloadType, payload)), so the type is bound into what was signed.
  */
-export const SIGNATURE_FORMAT = 'bulwark.signature/v1';
+export { SIGNATURE_FORMAT, type SignatureEnvelope } from '@bulwark/keys';
 export const BUNDLE_PAYLOAD_TYPE = 'application/vnd.bulwark.evidence+json';
 export const ATTESTATION_PAYLOAD_TYPE = 'application/vnd.bulwark.attestation+json';
-
-export interface SignatureEnvelope {
-  readonly format: typeof SIGNATURE_FORMAT;
-  readonly payloadType: string;
-  /** SHA-256 of the payload bytes, hex. */
-  readonly payloadSha256: string;
-  readonly keyId: string;
-  readonly algorithm: 'Ed25519';
-  /** Base64. */
-  readonly signature: string;
-  readonly signedAt: string;
-}
 
 /** anchor.json: the ledger entry holding the bundle's digest. */
 export interface LedgerAnchor {

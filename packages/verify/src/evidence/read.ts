@@ -1,6 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sha256Hex } from '@bulwark/keys';
 import type { ValidateFunction } from 'ajv';
 import {
   firstSchemaError,
@@ -17,7 +18,6 @@ import {
   SIGNATURE_FORMAT,
   type SignatureEnvelope,
 } from './model.js';
-import { sha256Hex } from './signature.js';
 
 export interface LoadedBundle {
   readonly dir: string;

@@ -1,9 +1,9 @@
 import type { Verifier } from '@bulwark/keys';
+import { type SignatureCheck, verifyPayload } from '@bulwark/keys';
 import { type ArtifactCheck, checkArtifacts } from './artifact-check.js';
 import { type AnchorCheck, checkAnchor, type LedgerTrust } from './inclusion.js';
 import { BUNDLE_PAYLOAD_TYPE } from './model.js';
 import { readAnchor, readBundle, readSignature } from './read.js';
-import { type SignatureCheck, verifyPayload } from './signature.js';
 
 export interface VerifyBundleOptions {
   /** Trusted public keys: the bundle's signing key must be one of them. */

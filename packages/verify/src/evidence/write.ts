@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Signer } from '@bulwark/keys';
+import { sha256Hex, signPayload } from '@bulwark/keys';
 import { syncDirectory, writeSynced } from './durable-files.js';
 import { BundleWriteError } from './errors.js';
 import { artifactFile, BUNDLE_FILE, bundleDirName, SIGNATURE_FILE } from './layout.js';
@@ -12,7 +13,6 @@ import {
   type PlanRun,
   type SignatureEnvelope,
 } from './model.js';
-import { sha256Hex, signPayload } from './signature.js';
 
 export interface WriteBundleOptions {
   /** The evidence root, `.bulwark/evidence`; the bundle goes to `<root>/<environment>/<name>/`. */

@@ -1,8 +1,8 @@
 import type { Verifier } from '@bulwark/keys';
+import { verifyPayload } from '@bulwark/keys';
 import { checkArtifacts } from '../evidence/artifact-check.js';
 import { BUNDLE_PAYLOAD_TYPE, type CriterionRecord } from '../evidence/model.js';
 import { findBundles, type LoadedBundle, readBundle, readSignature } from '../evidence/read.js';
-import { verifyPayload } from '../evidence/signature.js';
 import { durationMs, formatDuration } from '../plan/duration.js';
 import type { Plan } from '../plan/schema.js';
 import { judgeCriterion, requiredCriteria } from './criteria.js';

@@ -1,12 +1,12 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Signer, Verifier } from '@bulwark/keys';
+import { signPayload, verifyPayload } from '@bulwark/keys';
 import {
   ATTESTATION_PAYLOAD_TYPE,
   type Attestation,
   type SignatureEnvelope,
 } from '../../evidence/model.js';
-import { signPayload, verifyPayload } from '../../evidence/signature.js';
 import { durationMs } from '../../plan/duration.js';
 import { DURATION_PATTERN, type Plan } from '../../plan/schema.js';
 

@@ -1,13 +1,32 @@
 import { createHash } from 'node:crypto';
-import type { Signer, Verifier } from '@bulwark/keys';
-import { SIGNATURE_FORMAT, type SignatureEnvelope } from './model.js';
+import type { Signer, Verifier } from './signer.js';
+
+/**
+ * A detached signature over exact payload bytes, DSSE-style: the signed bytes bind the payload
+ * type, so a signature over one kind of document (an attestation, a policy bundle, a mode
+ * transition) cannot be presented as another (an evidence bundle). Shared by every signed
+ * document in Bulwark; each names its own payload type.
+ */
+export const SIGNATURE_FORMAT = 'bulwark.signature/v1';
+
+export interface SignatureEnvelope {
+  readonly format: typeof SIGNATURE_FORMAT;
+  readonly payloadType: string;
+  /** SHA-256 of the payload bytes, hex. */
+  readonly payloadSha256: string;
+  readonly keyId: string;
+  readonly algorithm: 'Ed25519';
+  /** Base64. */
+  readonly signature: string;
+  readonly signedAt: string;
+}
 
 /**
  * DSSE's pre-authentication encoding: "DSSEv1" SP len(type) SP type SP len(body) SP body, lengths
  * in ASCII decimal bytes. Binding the payload type into the signed bytes stops a signature over
  * one kind of document (an attestation) being presented as another (an evidence bundle). Written
  * here because it is five lines; a DSSE library would bring its own key handling, and signing
- * must go through @bulwark/keys (audited, HSM-capable).
+ * must go through a KeyProvider's Signer (audited, HSM-capable).
  */
 export function preAuthEncoding(payloadType: string, payload: Uint8Array): Uint8Array {
   const type = Buffer.from(payloadType, 'utf8');
