@@ -5,6 +5,7 @@ export {
   ServiceConfigSchema,
 } from './config.js';
 export * from './contract.js';
+export { envInteger, envList, envSwitch } from './env-values.js';
 export {
   BulwarkError,
   ConfigError,
@@ -19,7 +20,12 @@ export {
   UnsupportedMediaTypeError,
   ValidationError,
 } from './errors.js';
-export { HttpClient, type HttpRequestOptions, type HttpResponse } from './http/client.js';
+export {
+  HttpClient,
+  type HttpClientOptions,
+  type HttpRequestOptions,
+  type HttpResponse,
+} from './http/client.js';
 export { type FieldProblem, PROBLEM_CONTENT_TYPE, type ProblemDetails } from './http/problem.js';
 export type { ShutdownOutcome } from './lifecycle/shutdown.js';
 export type { TaskFn } from './lifecycle/tasks.js';

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Dispatcher } from 'undici';
 import { HEADERS, UNMATCHED_ROUTE } from './contract.js';
 import { registerBodyParsers } from './http/body-parsers.js';
 import { HttpClient } from './http/client.js';
@@ -22,7 +23,13 @@ import { AccessLog } from './logging/access-log.js';
 import { HttpServerMetrics } from './metrics/service-metrics.js';
 import { Runtime, type RuntimeOptions } from './runtime.js';
 
-export type ServiceOptions = RuntimeOptions;
+export interface ServiceOptions extends RuntimeOptions {
+  /**
+   * undici interceptors every call of `service.http` passes through, in order: an egress guard
+   * (@bulwark/gate's egressInterceptor), a header stamp. The service's only outbound client.
+   */
+  outboundInterceptors?: readonly Dispatcher.DispatcherComposeInterceptor[];
+}
 
 /**
  * A Fastify app that meets the operational contract from its first line. Lifecycle:
@@ -71,7 +78,9 @@ export class Service extends Runtime {
       keepAliveTimeout: http.keepAliveTimeoutMs,
       requestTimeout: http.requestTimeoutMs,
     });
-    this.http = new HttpClient(this.tracing);
+    this.http = new HttpClient(this.tracing, {
+      ...(options.outboundInterceptors ? { interceptors: options.outboundInterceptors } : {}),
+    });
     this.resources.add('http-client', () => this.http.close());
 
     this.#accessLevel = logging.accessLog;

@@ -30,6 +30,7 @@ import {
   listCheckpoints,
   readEntryPage,
   readHead,
+  readLastOfStream,
   type StoredEntry,
 } from './store/tables.js';
 import { SubtreeCache, type SubtreeSource } from './subtree-cache.js';
@@ -359,6 +360,14 @@ export class Ledger {
     options: { through?: number; stream?: string } = {},
   ): Promise<StoredEntry[]> {
     return readEntryPage(this.driver, from, limit, options.through, options.stream);
+  }
+
+  /**
+   * The newest entry of `stream`, or undefined when it has none. A writer that ships its own
+   * numbered records into a stream asks this after an uncertain send, to skip what landed.
+   */
+  lastOfStream(stream: string): Promise<StoredEntry | undefined> {
+    return readLastOfStream(this.driver, stream);
   }
 
   async inclusionProof(seq: number, treeSize?: number): Promise<InclusionProof> {

@@ -1,33 +1,66 @@
-import { createService, httpProbe, type Service, type ServiceOptions } from '@bulwark/kit';
+import { ToolGateClient } from '@bulwark/gate';
+import {
+  createService,
+  DependencyUnavailableError,
+  httpProbe,
+  type Service,
+  type ServiceOptions,
+} from '@bulwark/kit';
 import { type AuditTrail, LedgerAuditTrail, noAuditTrail } from './audit.js';
+import { CoreApiEgressGuard } from './egress.js';
 import { MemoryItemStore } from './items.js';
 import { registerItemRoutes } from './routes/items.js';
+import { registerToolRoutes } from './routes/tools.js';
 
 export interface CoreApiOptions extends Partial<Omit<ServiceOptions, 'name' | 'version'>> {
   /** Base URL of the ledger service; state changes are recorded there. */
   ledgerUrl?: string | undefined;
+  /**
+   * Base URL of the tool gate (services/tool-gate). Tool actions ask it first, and the
+   * in-process egress guard follows its mode. Without it tool actions are refused.
+   */
+  toolGateUrl?: string | undefined;
 }
 
 export const CORE_API_VERSION = '0.1.0';
 
 /** The reference API, wired from kit parts only: everything operational comes from the kit. */
 export function buildCoreApi(options: CoreApiOptions = {}): Service {
-  const { ledgerUrl, ...serviceOptions } = options;
+  const { ledgerUrl, toolGateUrl, ...serviceOptions } = options;
+  const egress = toolGateUrl ? new CoreApiEgressGuard() : undefined;
   const service = createService({
     name: 'core-api',
     version: CORE_API_VERSION,
     ...serviceOptions,
+    ...(egress ? { outboundInterceptors: [egress.interceptor] } : {}),
   });
   let audit: AuditTrail = noAuditTrail;
   if (ledgerUrl) {
     audit = new LedgerAuditTrail(service.http, ledgerUrl);
     service.addReadinessProbe(httpProbe(new URL('/ready', ledgerUrl), { name: 'ledger' }));
   }
+  let gate: Pick<ToolGateClient, 'decide'> = {
+    decide: async () => {
+      throw new DependencyUnavailableError('no tool gate is configured (BULWARK_TOOL_GATE_URL)');
+    },
+  };
+  if (toolGateUrl && egress) {
+    gate = new ToolGateClient(service.http, toolGateUrl);
+    service.addReadinessProbe(httpProbe(new URL('/ready', toolGateUrl), { name: 'tool-gate' }));
+    const collector = service.config.tracing.otlpEndpoint;
+    egress.attach(service, {
+      toolGateUrl,
+      dependencies: [...(ledgerUrl ? [ledgerUrl] : []), ...(collector ? [collector] : [])],
+      audit,
+    });
+  }
   service.app.get('/v1/info', async () => ({
     service: service.config.name,
     version: service.config.version,
     auditLedger: ledgerUrl ? 'enabled' : 'disabled',
+    toolGate: toolGateUrl ? 'enabled' : 'disabled',
   }));
   registerItemRoutes(service, new MemoryItemStore(), audit);
+  registerToolRoutes(service, gate, audit);
   return service;
 }

@@ -1,4 +1,4 @@
-import { ConfigError } from '@bulwark/kit';
+import { ConfigError, envList, envSwitch } from '@bulwark/kit';
 import { type Static, Type } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 
@@ -56,8 +56,8 @@ export function ledgerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Ledge
       ? { witnessDatabaseUrl: env.BULWARK_LEDGER_WITNESS_DATABASE_URL }
       : {}),
     signingKey: env.BULWARK_LEDGER_SIGNING_KEY || 'ledger-checkpoint',
-    witnessUrls: listOf(env.BULWARK_LEDGER_WITNESS_URLS),
-    witnessKeys: listOf(env.BULWARK_LEDGER_WITNESS_KEYS),
+    witnessUrls: envList(env.BULWARK_LEDGER_WITNESS_URLS),
+    witnessKeys: envList(env.BULWARK_LEDGER_WITNESS_KEYS),
     checkpointIntervalMs,
     checkpointAfterEntries: Number(env.BULWARK_LEDGER_CHECKPOINT_AFTER_ENTRIES || 1_000),
     checkpointQuietMs: Number(env.BULWARK_LEDGER_CHECKPOINT_QUIET_MS || 1_000),
@@ -65,7 +65,7 @@ export function ledgerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Ledge
     windowMaxAgeMs: Number(
       env.BULWARK_LEDGER_WINDOW_MAX_AGE_MS || Math.max(3 * checkpointIntervalMs, 60_000),
     ),
-    treeCache: switchOf('BULWARK_LEDGER_TREE_CACHE', env.BULWARK_LEDGER_TREE_CACHE, true),
+    treeCache: envSwitch('BULWARK_LEDGER_TREE_CACHE', env.BULWARK_LEDGER_TREE_CACHE, true),
   };
   if (!validate(config)) {
     const detail = (validate.errors ?? [])
@@ -74,23 +74,4 @@ export function ledgerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Ledge
     throw new ConfigError(`invalid ledger configuration: ${detail}`);
   }
   return config;
-}
-
-/** A comma- or whitespace-separated list; unset or empty is none. */
-function listOf(value: string | undefined): string[] {
-  return (value ?? '').split(/[\s,]+/).filter((item) => item !== '');
-}
-
-const ON = ['1', 'true', 'on', 'yes'];
-const OFF = ['0', 'false', 'off', 'no'];
-
-/** An on/off variable: unset or empty means the default; anything unrecognized is refused. */
-function switchOf(name: string, value: string | undefined, fallback: boolean): boolean {
-  const word = (value ?? '').trim().toLowerCase();
-  if (word === '') return fallback;
-  if (ON.includes(word)) return true;
-  if (OFF.includes(word)) return false;
-  throw new ConfigError(
-    `${name} must be on or off (1/0, true/false), not ${JSON.stringify(value)}`,
-  );
 }

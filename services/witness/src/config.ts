@@ -1,4 +1,4 @@
-import { ConfigError } from '@bulwark/kit';
+import { ConfigError, envList } from '@bulwark/kit';
 import { type Static, Type } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 
@@ -34,11 +34,11 @@ const validate = new Ajv({ allErrors: true }).compile(WitnessServiceConfigSchema
 const DEV_LOG = 'bulwark.local/ledger=ledger-checkpoint';
 
 export function witnessConfigFromEnv(env: NodeJS.ProcessEnv = process.env): WitnessServiceConfig {
-  const logKeys = listOf(env.BULWARK_WITNESS_LOG_KEYS);
+  const logKeys = envList(env.BULWARK_WITNESS_LOG_KEYS);
   // Outside production with nothing configured, witness the local stack's ledger; in
   // production every witnessed log is named explicitly.
   const namedDefault = logKeys.length === 0 && env.NODE_ENV !== 'production' ? DEV_LOG : undefined;
-  const logKeyNames = listOf(env.BULWARK_WITNESS_LOG_KEY_NAMES ?? namedDefault).map((pair) => {
+  const logKeyNames = envList(env.BULWARK_WITNESS_LOG_KEY_NAMES ?? namedDefault).map((pair) => {
     const at = pair.lastIndexOf('=');
     if (at <= 0 || at === pair.length - 1) {
       throw new ConfigError(
@@ -67,9 +67,4 @@ export function witnessConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Witn
     );
   }
   return config;
-}
-
-/** A comma- or whitespace-separated list; unset or empty is none. */
-function listOf(value: string | undefined): string[] {
-  return (value ?? '').split(/[\s,]+/).filter((item) => item !== '');
 }

@@ -15,6 +15,7 @@ import { formatOption } from '../main.js';
 import { createTerminal, type Terminal } from '../output/terminal.js';
 import { DEFAULT_PLAN_FILE } from '../plan-paths.js';
 import { resolveKeyring } from '../trust/keyring.js';
+import { registerToolGateCommands } from './gate-tool.js';
 import type { SetExitCode } from './index.js';
 
 interface GateFlags {
@@ -33,8 +34,15 @@ interface GateFlags {
  * blocker and its reason.
  */
 export function registerGate(program: Command, setExitCode: SetExitCode): void {
-  program
+  const gate = program
     .command('gate')
+    .description(
+      'promotion gates (go/no-go from signed evidence) and the tool gate (signed policy bundles, mode transitions, decisions, egress rules)',
+    );
+  registerToolGateCommands(gate, setExitCode);
+  // `bulwark gate --to staging` is `bulwark gate promote --to staging`: the default subcommand.
+  gate
+    .command('promote', { isDefault: true })
     .description(
       'decide a promotion from signed evidence: exit 0 go, 1 blocked (each blocker listed with its reason)',
     )

@@ -18,6 +18,16 @@ export interface HttpResponse {
   json<T = unknown>(): Promise<T>;
 }
 
+export interface HttpClientOptions {
+  /** Default total time for a request; 10 s. */
+  timeoutMs?: number;
+  /**
+   * undici interceptors every request passes through, composed onto the client's Agent (the
+   * last one runs first), e.g. an egress guard that refuses a destination before it is dialled.
+   */
+  interceptors?: readonly Dispatcher.DispatcherComposeInterceptor[];
+}
+
 /**
  * Outbound HTTP with trace propagation: each call is a CLIENT span whose context is injected as
  * traceparent, so the callee's server span becomes its child. One undici Agent (a keep-alive
@@ -26,12 +36,17 @@ export interface HttpResponse {
 export class HttpClient {
   readonly #tracing: Tracing;
   readonly #agent: Agent;
+  /** The agent, or the agent composed with the interceptors: what requests are sent through. */
+  readonly #dispatcher: Dispatcher;
   readonly #timeoutMs: number;
 
-  constructor(tracing: Tracing, options: { timeoutMs?: number } = {}) {
+  constructor(tracing: Tracing, options: HttpClientOptions = {}) {
     this.#tracing = tracing;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#agent = new Agent({ keepAliveTimeout: 10_000 });
+    const interceptors = options.interceptors ?? [];
+    this.#dispatcher =
+      interceptors.length > 0 ? this.#agent.compose([...interceptors]) : this.#agent;
   }
 
   async request(url: string | URL, options: HttpRequestOptions = {}): Promise<HttpResponse> {
@@ -52,7 +67,7 @@ export class HttpClient {
         headers,
         body: options.body,
         signal,
-        dispatcher: this.#agent,
+        dispatcher: this.#dispatcher,
       });
       span.setAttribute('http.response.status_code', response.statusCode);
       if (response.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });

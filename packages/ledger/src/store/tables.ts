@@ -148,6 +148,22 @@ export async function readEntryPage(
   return rows.map(toEntry);
 }
 
+/**
+ * The newest entry of one stream, or undefined when the stream has none. A backward walk of the
+ * seq index that stops at the first match: cheap for a stream that writes often (an outbox
+ * shipper asks about its own stream), so no index on stream is kept for it.
+ */
+export async function readLastOfStream(
+  q: SqlQueryable,
+  stream: string,
+): Promise<StoredEntry | undefined> {
+  const rows = await q.query(
+    `SELECT ${ENTRY_COLUMNS} FROM ledger_entries WHERE stream = $1 ORDER BY seq DESC LIMIT 1`,
+    [stream],
+  );
+  return rows[0] === undefined ? undefined : toEntry(rows[0]);
+}
+
 export async function readEntry(q: SqlQueryable, seq: number): Promise<StoredEntry | undefined> {
   const rows = await q.query(`SELECT ${ENTRY_COLUMNS} FROM ledger_entries WHERE seq = $1`, [seq]);
   return rows[0] === undefined ? undefined : toEntry(rows[0]);

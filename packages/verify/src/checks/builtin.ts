@@ -10,6 +10,7 @@ import { ledgerVerifyCheck } from './live/ledger-verify.js';
 import { metricsContractCheck } from './live/metrics-contract.js';
 import { probeContractCheck } from './live/probe-contract.js';
 import { probeLatencyCheck } from './live/probe-latency.js';
+import { gateEgressDeniedCheck, gateModeCheck, gatePolicyCheck } from './live/tool-gate.js';
 import { tracePropagationCheck } from './live/trace-propagation.js';
 import { manualAttestationCheck } from './manual/attestation-check.js';
 import { CheckRegistry } from './registry.js';
@@ -24,6 +25,9 @@ export const BUILTIN_CHECKS = [
   errorsProblemJsonCheck,
   apiVersionedCheck,
   ledgerVerifyCheck,
+  gateModeCheck,
+  gatePolicyCheck,
+  gateEgressDeniedCheck,
   auditControlsCheck,
   manualAttestationCheck,
   drillShutdownCheck,

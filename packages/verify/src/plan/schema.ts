@@ -54,7 +54,7 @@ export const ServiceControl = Type.Object(
   { additionalProperties: false },
 );
 
-export const SERVICE_KINDS = ['http', 'worker', 'ledger'] as const;
+export const SERVICE_KINDS = ['http', 'worker', 'ledger', 'tool-gate'] as const;
 
 export const PlanService = Type.Object(
   {

@@ -1,10 +1,11 @@
-import { type Service, ValidationError } from '@bulwark/kit';
+import { ConflictError, NotFoundError, type Service, ValidationError } from '@bulwark/kit';
 import {
   consistencyProofJson,
   formatVerifierKey,
   inclusionProofJson,
   type Ledger,
   type SignedCheckpoint,
+  type StoredEntry,
   toHex,
   type VerifyOptions,
   type VerifyReport,
@@ -16,10 +17,13 @@ import type { UnwitnessedWindowMonitor } from '../unwitnessed-window.js';
 import {
   AppendBody,
   AppendReply,
+  BatchBody,
+  BatchReply,
   CheckpointsQuery,
   ConsistencyQuery,
   InclusionQuery,
   ReadQuery,
+  StreamParams,
   VerifyQuery,
 } from './schemas.js';
 
@@ -29,6 +33,19 @@ const checkpointJson = (c: SignedCheckpoint) => ({
   size: c.size,
   root: toHex(c.root),
   note: c.note,
+});
+
+/** An entry as GET /v1/ledger/entries and /v1/ledger/streams/:stream/last answer it. */
+const entryJson = (e: StoredEntry) => ({
+  seq: e.seq,
+  time: new Date(e.timeMs).toISOString(),
+  stream: e.stream,
+  kind: e.kind,
+  actor: e.actor,
+  payload: JSON.parse(e.payload) as unknown,
+  payloadHash: toHex(e.payloadHash),
+  prevHash: toHex(e.prevHash),
+  entryHash: toHex(e.entryHash),
 });
 
 /** /v1/ledger: append and read entries, verify, checkpoints, proofs. */
@@ -65,6 +82,63 @@ export function registerLedgerRoutes(
     },
   );
 
+  // Conditional batches to one stream are checked and appended one at a time in this process,
+  // so the `ifLastSeq` check and the append it guards cannot interleave with another batch's.
+  const streamTurns = new Map<string, Promise<unknown>>();
+  const inStreamTurn = <T>(stream: string, fn: () => Promise<T>): Promise<T> => {
+    const run = (streamTurns.get(stream) ?? Promise.resolve()).then(fn);
+    const settled = run.catch(() => undefined);
+    streamTurns.set(stream, settled);
+    settled.then(() => {
+      if (streamTurns.get(stream) === settled) streamTurns.delete(stream);
+    });
+    return run;
+  };
+
+  // Entries appended as one batch (consecutive seqs when it fits one group commit).
+  app.post<{ Body: Static<typeof BatchBody> }>(
+    '/v1/ledger/batches',
+    { schema: { body: BatchBody, response: { 201: BatchReply } } },
+    async (request, reply) => {
+      const { entries, ifLastSeq } = request.body;
+      const append = () => mapped(() => ledger.appendBatch(entries));
+      let receipts: Awaited<ReturnType<typeof append>>;
+      if (ifLastSeq === undefined) {
+        receipts = await append();
+      } else {
+        const stream = (entries[0] as Static<typeof AppendBody>).stream;
+        if (entries.some((e) => e.stream !== stream)) {
+          throw new ValidationError('a batch with ifLastSeq must keep every entry in one stream');
+        }
+        receipts = await inStreamTurn(stream, async () => {
+          const lastSeq = (await mapped(() => ledger.lastOfStream(stream)))?.seq ?? 0;
+          if (lastSeq !== ifLastSeq) {
+            throw new ConflictError(
+              `the newest entry of stream ${stream} is seq ${lastSeq}, not ${ifLastSeq}: nothing was appended`,
+            );
+          }
+          return append();
+        });
+      }
+      const first = receipts[0];
+      const last = receipts[receipts.length - 1];
+      if (!first || !last) throw new ValidationError('a batch needs at least one entry');
+      reply.code(201);
+      return { first: first.seq, last: last.seq, lastEntryHash: toHex(last.entryHash) };
+    },
+  );
+
+  app.get<{ Params: Static<typeof StreamParams> }>(
+    '/v1/ledger/streams/:stream/last',
+    { schema: { params: StreamParams } },
+    async (request) => {
+      const { stream } = request.params;
+      const entry = await mapped(() => ledger.lastOfStream(stream));
+      if (!entry) throw new NotFoundError(`stream ${stream} has no entries`);
+      return entryJson(entry);
+    },
+  );
+
   app.get<{ Querystring: Static<typeof ReadQuery> }>(
     '/v1/ledger/entries',
     { schema: { querystring: ReadQuery } },
@@ -73,17 +147,7 @@ export function registerLedgerRoutes(
       const entries = await mapped(() => ledger.read(from, limit, stream ? { stream } : {}));
       const last = entries[entries.length - 1];
       return {
-        entries: entries.map((e) => ({
-          seq: e.seq,
-          time: new Date(e.timeMs).toISOString(),
-          stream: e.stream,
-          kind: e.kind,
-          actor: e.actor,
-          payload: JSON.parse(e.payload) as unknown,
-          payloadHash: toHex(e.payloadHash),
-          prevHash: toHex(e.prevHash),
-          entryHash: toHex(e.entryHash),
-        })),
+        entries: entries.map(entryJson),
         next: entries.length === limit && last ? last.seq + 1 : null,
       };
     },

@@ -16,6 +16,27 @@ export const AppendBody = Type.Object(
 
 export const AppendReply = Type.Object({ seq: Seq, entryHash: Hex32, time: Type.String() });
 
+/** Most entries one batch may carry: the ledger's default group commit, one transaction. */
+export const MAX_BATCH_ENTRIES = 1000;
+
+export const BatchBody = Type.Object(
+  {
+    entries: Type.Array(AppendBody, { minItems: 1, maxItems: MAX_BATCH_ENTRIES }),
+    /**
+     * Append only if the newest entry of the batch's stream (all entries must share one) has
+     * this seq, 0 when the stream is empty; otherwise 409 and nothing is appended. A writer
+     * that resends after an uncertain failure sets it, so a late copy of the first send cannot
+     * land a second time.
+     */
+    ifLastSeq: Type.Optional(Size),
+  },
+  { additionalProperties: false },
+);
+
+export const BatchReply = Type.Object({ first: Seq, last: Seq, lastEntryHash: Hex32 });
+
+export const StreamParams = Type.Object({ stream: Name }, { additionalProperties: false });
+
 export const ReadQuery = Type.Object(
   {
     from: Type.Optional(Seq),

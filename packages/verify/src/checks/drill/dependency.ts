@@ -50,7 +50,7 @@ export const drillDependencyCheck: CheckPlugin<DrillDependencyParamsValue> = {
     'stop a dependency (plan commands): /ready turns 503, requests fail fast with 503 problem+json, ready again after start, nothing acknowledged lost',
   params: DrillDependencyParams,
   scope: 'service',
-  kinds: ['http', 'worker', 'ledger'],
+  kinds: ['http', 'worker', 'ledger', 'tool-gate'],
   async run(params, ctx) {
     const target = serviceTarget('drill.dependency', ctx);
     return withCleanup((cleanup) => drill(params, ctx, target, cleanup));

@@ -74,7 +74,7 @@ export const drillKillCheck: CheckPlugin<DrillKillParamsValue> = {
     'SIGKILL the service (control.pidFile): /ready 200 again within readyWithinMs (supervisor, control.restart or control.start); requests lost meanwhile; no acknowledged write lost',
   params: DrillKillParams,
   scope: 'service',
-  kinds: ['http', 'worker', 'ledger'],
+  kinds: ['http', 'worker', 'ledger', 'tool-gate'],
   async run(params, ctx) {
     const target = serviceTarget('drill.kill', ctx);
     const control = target.service.control;

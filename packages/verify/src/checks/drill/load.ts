@@ -64,7 +64,7 @@ export const drillLoadCheck: CheckPlugin<DrillLoadParamsValue> = {
     'a bounded load run on a path (autocannon): p50/p95/p99 latency, error rate and throughput thresholds',
   params: DrillLoadParams,
   scope: 'service',
-  kinds: ['http', 'ledger'],
+  kinds: ['http', 'ledger', 'tool-gate'],
   async run(params, ctx) {
     const target = serviceTarget('drill.load', ctx);
     const request = encodeRequest(params.body, params.headers);

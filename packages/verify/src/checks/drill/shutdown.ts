@@ -78,7 +78,7 @@ export const drillShutdownCheck: CheckPlugin<DrillShutdownParamsValue> = {
     'SIGTERM under load (control.pidFile or control.stop): /ready turns 503, no accepted request fails, exit within maxMs; brought back by control.start or a supervisor',
   params: DrillShutdownParams,
   scope: 'service',
-  kinds: ['http', 'worker', 'ledger'],
+  kinds: ['http', 'worker', 'ledger', 'tool-gate'],
   async run(params, ctx) {
     const target = serviceTarget('drill.shutdown', ctx);
     const control = target.service.control;

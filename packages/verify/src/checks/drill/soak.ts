@@ -109,7 +109,7 @@ export const drillSoakCheck: CheckPlugin<DrillSoakParamsValue> = {
     'a long steady (or one-day volume) run with scheduled restarts: memory and handle growth, ledger validity, no lost writes',
   params: DrillSoakParams,
   scope: 'service',
-  kinds: ['http', 'ledger'],
+  kinds: ['http', 'ledger', 'tool-gate'],
   async run(params, ctx) {
     const target = serviceTarget('drill.soak', ctx);
     const rate = rateOf(params);

@@ -23,7 +23,10 @@ export const ApiVersionedParams = Type.Object(
 export type ApiVersionedParamsValue = Static<typeof ApiVersionedParams>;
 
 /** Paths known without asking the plan: the ledger service's cheap read. */
-const KNOWN_PATHS: Readonly<Record<string, readonly string[]>> = { ledger: ['/ledger/head'] };
+const KNOWN_PATHS: Readonly<Record<string, readonly string[]>> = {
+  ledger: ['/ledger/head'],
+  'tool-gate': ['/gate'],
+};
 const BODY_LIMIT = 1_048_576;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
@@ -41,7 +44,7 @@ export const apiVersionedCheck: CheckPlugin<ApiVersionedParamsValue> = {
   description: 'the API is served under a version prefix (/v1) and not unversioned',
   params: ApiVersionedParams,
   scope: 'service',
-  kinds: ['http', 'ledger'],
+  kinds: ['http', 'ledger', 'tool-gate'],
   async run(params, ctx) {
     const target = serviceTarget('api.versioned', ctx);
     const prefix = params.prefix.replace(/\/+$/, '');

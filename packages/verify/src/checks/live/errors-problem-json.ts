@@ -49,7 +49,7 @@ export const errorsProblemJsonCheck: CheckPlugin<ErrorsProblemJsonParamsValue> =
   description: 'error answers are application/problem+json with an errorId and no stack trace',
   params: ErrorsProblemJsonParams,
   scope: 'service',
-  kinds: ['http', 'ledger'],
+  kinds: ['http', 'ledger', 'tool-gate'],
   async run(params, ctx) {
     const target = serviceTarget('errors.problem-json', ctx);
     const unknownPath = `/bulwark-verify-no-such-path-${randomBytes(6).toString('hex')}`;

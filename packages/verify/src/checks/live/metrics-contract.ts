@@ -30,7 +30,7 @@ export const metricsContractCheck: CheckPlugin<MetricsContractParamsValue> = {
     '/metrics serves the Prometheus text format with every metric family of the kit contract',
   params: MetricsContractParams,
   scope: 'service',
-  kinds: ['http', 'worker', 'ledger'],
+  kinds: ['http', 'worker', 'ledger', 'tool-gate'],
   async run(params, ctx) {
     const target = serviceTarget('metrics.contract', ctx);
     const families =

@@ -32,7 +32,7 @@ export const probeContractCheck: CheckPlugin<ProbeContractParamsValue> = {
     '/live, /startup, /ready and /health answer per the kit contract, and /ready checks something',
   params: ProbeContractParams,
   scope: 'service',
-  kinds: ['http', 'worker', 'ledger'],
+  kinds: ['http', 'worker', 'ledger', 'tool-gate'],
   async run(params, ctx) {
     const target = serviceTarget('probe.contract', ctx);
     ctx.progress('reachable');

@@ -34,7 +34,7 @@ export const probeLatencyCheck: CheckPlugin<ProbeLatencyParamsValue> = {
   description: 'p95 latency of the probe endpoints is within p95Ms',
   params: ProbeLatencyParams,
   scope: 'service',
-  kinds: ['http', 'worker', 'ledger'],
+  kinds: ['http', 'worker', 'ledger', 'tool-gate'],
   async run(params, ctx) {
     const target = serviceTarget('probe.latency', ctx);
     const endpoints = [...new Set(params.endpoints)];

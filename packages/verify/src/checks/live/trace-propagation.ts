@@ -23,7 +23,7 @@ export const tracePropagationCheck: CheckPlugin<TracePropagationParamsValue> = {
     'a W3C traceparent sent in is continued: the traceresponse carries the same trace id',
   params: TracePropagationParams,
   scope: 'service',
-  kinds: ['http', 'worker', 'ledger'],
+  kinds: ['http', 'worker', 'ledger', 'tool-gate'],
   async run(_params, ctx) {
     const target = serviceTarget('trace.propagation', ctx);
     let seen: Answer | undefined;

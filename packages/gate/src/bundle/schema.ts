@@ -1,0 +1,33 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { Ajv } from 'ajv';
+import { SignatureEnvelopeSchema } from './envelope-schema.js';
+
+export const BUNDLE_FORMAT = 'bulwark.policy-bundle/v1';
+
+/**
+ * The payload type every bundle signature binds (DSSE pre-authentication), so a signature over a
+ * policy cannot be replayed as a mode transition or an evidence bundle, nor the other way round.
+ */
+export const BUNDLE_PAYLOAD_TYPE = 'application/vnd.bulwark.policy';
+
+/** A bundle larger than this is refused before it is decoded (a policy is kilobytes). */
+export const MAX_BUNDLE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The signed bundle as written to disk or posted to the gate: the policy's exact bytes (YAML or
+ * JSON, base64) and detached signatures over them. Signing the bytes rather than a re-serialized
+ * document means what was reviewed is byte for byte what is verified and installed.
+ */
+export const SignedBundleSchema = Type.Object(
+  {
+    format: Type.Literal(BUNDLE_FORMAT),
+    payload: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9+/]*={0,2}$' }),
+    signatures: Type.Array(SignatureEnvelopeSchema, { maxItems: 16 }),
+  },
+  { additionalProperties: false },
+);
+
+export type SignedBundle = Static<typeof SignedBundleSchema>;
+
+const ajv = new Ajv({ allErrors: false, strict: true });
+export const validateSignedBundle = ajv.compile(SignedBundleSchema);

@@ -1,0 +1,102 @@
+import {
+  describeDestination,
+  type EgressBlockEvent,
+  type EgressDestination,
+  EgressGuard,
+  type EgressVerdict,
+  egressInterceptor,
+  installSocketGuard,
+  PolicyMirror,
+} from '@bulwark/gate';
+import type { Service } from '@bulwark/kit';
+import { Counter } from 'prom-client';
+import type { Dispatcher } from 'undici';
+import type { AuditTrail } from './audit.js';
+
+const INFRASTRUCTURE: EgressVerdict = Object.freeze({
+  allow: true,
+  reason: "one of the service's configured dependencies (ledger, tool gate, trace collector)",
+});
+
+/**
+ * core-api's in-process egress guard: every outbound connection, through the kit's client, any
+ * undici or fetch call, or a raw net/tls socket, is checked against the tool gate's active mode,
+ * after DNS resolution too. The service's own dependencies, named in its configuration rather
+ * than by any tool input, are always allowed: a tool cannot choose them. The policy comes from
+ * the tool gate (PolicyMirror); until it has arrived every other destination is denied.
+ * Each block is counted in bulwark_egress_blocked_total and appended to the ledger.
+ */
+export class CoreApiEgressGuard {
+  readonly guard: EgressGuard;
+  readonly interceptor: Dispatcher.DispatcherComposeInterceptor;
+  #mirror: PolicyMirror | undefined;
+  #infrastructure: readonly { host: string; port: number }[] = [];
+  #onBlock: (event: EgressBlockEvent) => void = () => undefined;
+
+  constructor() {
+    this.guard = new EgressGuard({
+      check: (destination) => this.#check(destination),
+      onBlock: (event) => this.#onBlock(event),
+    });
+    this.interceptor = egressInterceptor(this.guard);
+  }
+
+  /** Wires the guard into a built service: the policy mirror, the socket hook, metrics, ledger. */
+  attach(
+    service: Service,
+    options: { toolGateUrl: string; dependencies: readonly string[]; audit: AuditTrail },
+  ) {
+    this.#infrastructure = [options.toolGateUrl, ...options.dependencies].map((url) => {
+      const parsed = new URL(url);
+      const port = Number(parsed.port) || (parsed.protocol === 'https:' ? 443 : 80);
+      return { host: parsed.hostname.replace(/^\[|\]$/g, '').toLowerCase(), port };
+    });
+    const blocked = new Counter({
+      name: 'bulwark_egress_blocked_total',
+      help: 'Outbound connections the in-process egress guard refused, by layer.',
+      labelNames: ['layer'],
+      registers: [service.metrics.registry],
+    });
+    this.#onBlock = (event) => {
+      blocked.inc({ layer: event.layer });
+      const destination = describeDestination(event.destination);
+      service.logger.warn(
+        { destination, layer: event.layer, reason: event.verdict.reason },
+        'egress blocked',
+      );
+      options.audit
+        .record({
+          kind: 'egress.blocked',
+          actor: 'core-api',
+          payload: {
+            destination,
+            layer: event.layer,
+            reason: event.verdict.reason,
+            mode: this.#mirror?.mode ?? null,
+          },
+        })
+        .catch((error: unknown) =>
+          service.logger.error({ err: error }, 'egress block not recorded in the ledger'),
+        );
+    };
+    const mirror = new PolicyMirror(service.http, options.toolGateUrl, { logger: service.logger });
+    this.#mirror = mirror;
+    const uninstall = installSocketGuard(this.guard);
+    service.resources.add('egress-guard', async () => {
+      mirror.stop();
+      uninstall();
+    });
+    service.onStartup('tool-gate-policy', () => mirror.start());
+  }
+
+  #check(destination: EgressDestination): EgressVerdict {
+    const names = [destination.host?.toLowerCase(), destination.address];
+    for (const dependency of this.#infrastructure) {
+      if (dependency.port === destination.port && names.includes(dependency.host))
+        return INFRASTRUCTURE;
+    }
+    return this.#mirror
+      ? this.#mirror.egress(destination)
+      : { allow: false, reason: 'the egress guard is not attached to a service yet' };
+  }
+}

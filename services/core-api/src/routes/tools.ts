@@ -1,0 +1,65 @@
+import { createHash } from 'node:crypto';
+import type { ToolGateClient } from '@bulwark/gate';
+import { ForbiddenError, type Service } from '@bulwark/kit';
+import { type Static, Type } from '@sinclair/typebox';
+import type { AuditTrail } from '../audit.js';
+
+const FetchBody = Type.Object(
+  { url: Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048 }) },
+  { additionalProperties: false },
+);
+
+const FetchReply = Type.Object({
+  decisionId: Type.String(),
+  mode: Type.String(),
+  status: Type.Integer(),
+  bytes: Type.Integer(),
+  sha256: Type.String(),
+});
+
+/**
+ * POST /v1/tools/fetch: a tool action (tool `web`, action `fetch`), run only when the tool gate
+ * allows it. The gate is asked first, and its decision is in the ledger before anything leaves
+ * this process; a deny (or approval-required) answers 403 with the gate's reason and decision
+ * id. The fetch itself goes through the kit's outbound client, which the in-process egress
+ * guard watches: a destination outside the mode's allow-list fails there too, even when a rule
+ * let the action through.
+ */
+export function registerToolRoutes(
+  service: Service,
+  gate: Pick<ToolGateClient, 'decide'>,
+  audit: AuditTrail,
+) {
+  service.app.post<{ Body: Static<typeof FetchBody> }>(
+    '/v1/tools/fetch',
+    { schema: { body: FetchBody, response: { 200: FetchReply } } },
+    async (request) => {
+      const { url } = request.body;
+      const decision = await gate.decide({
+        tool: 'web',
+        action: 'fetch',
+        subject: 'anonymous',
+        resource: url,
+      });
+      if (!decision.allow) {
+        throw new ForbiddenError(
+          `the tool gate denied web.fetch in mode ${decision.mode} (decision ${decision.id}): ${decision.reason}`,
+        );
+      }
+      await audit.record({
+        kind: 'tool.web.fetch',
+        actor: 'anonymous',
+        payload: { url, decisionId: decision.id, mode: decision.mode },
+      });
+      const response = await service.http.request(url, { timeoutMs: 5_000 });
+      const body = Buffer.from(await response.text(), 'utf8');
+      return {
+        decisionId: decision.id,
+        mode: decision.mode,
+        status: response.statusCode,
+        bytes: body.length,
+        sha256: createHash('sha256').update(body).digest('hex'),
+      };
+    },
+  );
+}
