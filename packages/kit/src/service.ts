@@ -47,7 +47,9 @@ export class Service extends Runtime {
   readonly #accessLog: AccessLog;
 
   constructor(options: ServiceOptions) {
-    super(options);
+    // Interceptors are code, not configuration: they stay out of the validated config object.
+    const { outboundInterceptors, ...runtimeOptions } = options;
+    super(runtimeOptions);
     const { http, logging } = this.config;
     this.httpMetrics = new HttpServerMetrics(this.metrics.registry, this.config.metrics.maxSeries);
     this.app = Fastify({
@@ -79,7 +81,7 @@ export class Service extends Runtime {
       requestTimeout: http.requestTimeoutMs,
     });
     this.http = new HttpClient(this.tracing, {
-      ...(options.outboundInterceptors ? { interceptors: options.outboundInterceptors } : {}),
+      ...(outboundInterceptors ? { interceptors: outboundInterceptors } : {}),
     });
     this.resources.add('http-client', () => this.http.close());
 

@@ -1,5 +1,11 @@
 import type { FileOutbox, LedgerBatchClient, OutboxShipper, ToolGate } from '@bulwark/gate';
-import { createService, dependencyProbe, type Service, type ServiceOptions } from '@bulwark/kit';
+import {
+  createService,
+  dependencyProbe,
+  livenessCheck,
+  type Service,
+  type ServiceOptions,
+} from '@bulwark/kit';
 import { GateMetrics } from './gate-metrics.js';
 import { registerDecisionRoutes } from './routes/decisions.js';
 import { registerGateRoutes } from './routes/gate.js';
@@ -47,6 +53,22 @@ export function buildToolGateService(options: ToolGateServiceOptions): Service {
     max_records: outboxMaxRecords,
     ...(shipper ? shipperFigures(shipper) : { ledger: 'not configured' }),
   });
+  // Critical: a decision is answered only once its record is durable, so a gate whose outbox
+  // cannot write answers nothing and must leave the rotation; only a restart reopens it.
+  const outboxBroken =
+    'the decision outbox cannot write (a write failed, or it is closed): decisions fail until the gate restarts';
+  service.addReadinessProbe(
+    dependencyProbe({ name: 'gate-outbox-writable' }, async () => {
+      if (!outbox.writable) throw new Error(outboxBroken);
+    }),
+  );
+  service.addLivenessCheck(
+    livenessCheck('gate-outbox-writable', () =>
+      outbox.writable || service.draining
+        ? { alive: true }
+        : { alive: false, reason: outboxBroken },
+    ),
+  );
   // Non-critical: a full outbox makes the gate deny, which is the safe answer; taking every
   // replica out of rotation as well would turn a slow ledger into an outage.
   service.addReadinessProbe(

@@ -184,6 +184,14 @@ export class FileOutbox implements DecisionRecorder {
     return this.#durableN - this.#shipped + this.#writing + this.#queue.length;
   }
 
+  /**
+   * False once closed or after a failed write: every record() fails from then on, until the
+   * outbox is reopened (a restart of the gate).
+   */
+  get writable(): boolean {
+    return !this.#closed && this.#failure === undefined;
+  }
+
   /** The n of the last record the ledger acknowledged (0: none). */
   shipped(): number {
     return this.#shipped;
