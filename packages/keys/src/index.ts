@@ -70,4 +70,5 @@ export {
   signPayload,
   verifyPayload,
 } from './signed-payload.js';
+export { SignatureEnvelopeSchema } from './signed-payload-schema.js';
 export type { SignatureAlgorithm, Signer, Verifier } from './signer.js';

@@ -1,6 +1,6 @@
+import { SignatureEnvelopeSchema } from '@bulwark/keys';
 import { type Static, Type } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
-import { SignatureEnvelopeSchema } from './envelope-schema.js';
 
 export const BUNDLE_FORMAT = 'bulwark.policy-bundle/v1';
 

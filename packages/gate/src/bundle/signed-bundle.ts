@@ -1,15 +1,10 @@
-import {
-  type SignatureCheck,
-  type Signer,
-  signPayload,
-  type Verifier,
-  verifyPayload,
-} from '@bulwark/keys';
-import { type BundleRefusal, BundleRefusedError, PolicyError } from '../errors.js';
+import { type Signer, signPayload, type Verifier } from '@bulwark/keys';
+import { firstSchemaError } from '@bulwark/kit';
+import { BundleRefusedError, PolicyError } from '../errors.js';
 import { compilePolicy } from '../policy/compile.js';
 import { parsePolicy } from '../policy/load.js';
 import type { CompiledPolicy } from '../policy/types.js';
-import { firstSchemaError } from './envelope-schema.js';
+import { worstSignatureFailure } from '../signature-failure.js';
 import {
   BUNDLE_FORMAT,
   BUNDLE_PAYLOAD_TYPE,
@@ -193,38 +188,15 @@ function decodePayload(payload: string): Uint8Array {
   return new Uint8Array(bytes);
 }
 
-/** The order a bundle with several bad signatures is reported in: the most telling first. */
-const SIGNATURE_FAILURES: readonly BundleRefusal[] = ['tampered', 'unknown-key', 'bad-signature'];
-
 /**
  * Every signature present must verify, whether or not this gate requires signatures: a present
  * but invalid signature block is an attack or an accident, never "unsigned" (the gap in OPA's
  * GHSA-wrf7-wj9j-2jh6, where an unverified signature file was ignored).
  */
 function verifySignatures(bundle: SignedBundle, payload: Uint8Array, keyring: Verifier): string[] {
-  const failures = bundle.signatures
-    .map((envelope) => verifyPayload(envelope, payload, BUNDLE_PAYLOAD_TYPE, keyring))
-    .filter((check): check is Extract<SignatureCheck, { ok: false }> => !check.ok);
-  if (failures.length > 0) {
-    const ranked = failures
-      .map((failure) => ({ failure, reason: bundleRefusalOf(failure.code) }))
-      .sort((a, b) => SIGNATURE_FAILURES.indexOf(a.reason) - SIGNATURE_FAILURES.indexOf(b.reason));
-    const worst = ranked[0]!;
-    throw new BundleRefusedError(worst.reason, `${sentence(worst.failure.message)}`);
-  }
+  const failure = worstSignatureFailure(bundle.signatures, payload, BUNDLE_PAYLOAD_TYPE, keyring);
+  if (failure) throw new BundleRefusedError(failure.reason, sentence(failure.message));
   return [...new Set(bundle.signatures.map((envelope) => envelope.keyId))];
-}
-
-function bundleRefusalOf(code: Extract<SignatureCheck, { ok: false }>['code']): BundleRefusal {
-  switch (code) {
-    case 'digest-mismatch':
-      return 'tampered';
-    case 'unknown-key':
-      return 'unknown-key';
-    default:
-      // wrong-type is a signature over another kind of document; malformed cannot pass the schema.
-      return 'bad-signature';
-  }
 }
 
 function sentence(message: string): string {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { firstSchemaError } from '@bulwark/kit';
 import { type Static, Type } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
-import { firstSchemaError } from '../bundle/envelope-schema.js';
 import { GateStateError } from '../errors.js';
 
 export const GATE_STATE_FORMAT = 'bulwark.gate-state/v1';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseKeyId, type Signer, signPayload } from '@bulwark/keys';
+import { firstSchemaError } from '@bulwark/kit';
 import canonicalize from 'canonicalize';
-import { firstSchemaError } from '../bundle/envelope-schema.js';
 import { TransitionRejectedError } from '../errors.js';
 import {
   TRANSITION_FORMAT,

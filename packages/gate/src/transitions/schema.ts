@@ -1,7 +1,7 @@
+import { SignatureEnvelopeSchema } from '@bulwark/keys';
 import { type Static, Type } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
-import { SignatureEnvelopeSchema } from '../bundle/envelope-schema.js';
 
 export const TRANSITION_FORMAT = 'bulwark.gate-transition/v1';
 

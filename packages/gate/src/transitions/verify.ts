@@ -1,5 +1,6 @@
-import { type SignatureCheck, type Verifier, verifyPayload } from '@bulwark/keys';
+import type { Verifier } from '@bulwark/keys';
 import { TransitionRejectedError, type TransitionRejection } from '../errors.js';
+import { worstSignatureFailure } from '../signature-failure.js';
 import {
   assertTransitionRequest,
   keyNameOf,
@@ -35,15 +36,6 @@ export interface AcceptedTransition {
   readonly signers: string[];
 }
 
-type FailedCheck = Extract<SignatureCheck, { ok: false }>;
-
-/** When several signatures fail differently, the one reported is the first of these. */
-const SIGNATURE_FAILURES: readonly TransitionRejection[] = [
-  'tampered',
-  'unknown-key',
-  'bad-signature',
-];
-
 /**
  * Accepts a mode transition or throws TransitionRejectedError naming the first check it fails,
  * in this order: malformed, wrong-gate, unknown-mode, each signature (tampered, unknown-key,
@@ -64,16 +56,13 @@ export function verifyTransition(document: unknown, trust: TransitionTrust): Acc
   }
 
   const payload = transitionBodyBytes(body);
-  const failures = request.signatures
-    .map((envelope) => verifyPayload(envelope, payload, TRANSITION_PAYLOAD_TYPE, trust.operators))
-    .filter((check): check is FailedCheck => !check.ok);
-  if (failures.length > 0) {
-    const ranked = failures
-      .map((failure) => ({ failure, reason: rejectionOf(failure.code) }))
-      .sort((a, b) => SIGNATURE_FAILURES.indexOf(a.reason) - SIGNATURE_FAILURES.indexOf(b.reason));
-    const worst = ranked[0]!;
-    throw reject(worst.reason, worst.failure.message);
-  }
+  const failure = worstSignatureFailure(
+    request.signatures,
+    payload,
+    TRANSITION_PAYLOAD_TYPE,
+    trust.operators,
+  );
+  if (failure) throw reject(failure.reason, failure.message);
 
   // One operator is one vote: two versions of the same key (a rotation) are still one person.
   const byOperator = new Map<string, string>();
@@ -125,18 +114,6 @@ export function verifyTransition(document: unknown, trust: TransitionTrust): Acc
     );
   }
   return { body, signers: [...byOperator.values()] };
-}
-
-function rejectionOf(code: FailedCheck['code']): TransitionRejection {
-  switch (code) {
-    case 'digest-mismatch':
-      return 'tampered';
-    case 'unknown-key':
-      return 'unknown-key';
-    default:
-      // wrong-type: a signature made for another kind of document; malformed cannot pass the schema.
-      return 'bad-signature';
-  }
 }
 
 function reject(reason: TransitionRejection, message: string): TransitionRejectedError {

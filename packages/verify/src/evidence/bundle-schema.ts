@@ -1,7 +1,8 @@
+import { SignatureEnvelopeSchema } from '@bulwark/keys';
 import { Type } from '@sinclair/typebox';
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv } from 'ajv';
 import { CRITERION_STATUSES } from '../plan/schema.js';
-import { BUNDLE_FORMAT, SIGNATURE_FORMAT } from './model.js';
+import { BUNDLE_FORMAT } from './model.js';
 
 /**
  * The shape of bundle.json as readers rely on it, checked before anything trusts a field. It
@@ -84,16 +85,6 @@ export const EvidenceBundleSchema = Type.Object({
   }),
 });
 
-export const SignatureEnvelopeSchema = Type.Object({
-  format: Type.Literal(SIGNATURE_FORMAT),
-  payloadType: Type.String(),
-  payloadSha256: Type.String(),
-  keyId: Type.String({ minLength: 1 }),
-  algorithm: Type.Literal('Ed25519'),
-  signature: Type.String(),
-  signedAt: Type.String(),
-});
-
 export const LedgerAnchorSchema = Type.Object({
   ledgerUrl: Type.String({ minLength: 1 }),
   seq: Type.Integer({ minimum: 1 }),
@@ -106,17 +97,3 @@ const ajv = new Ajv({ allErrors: false, strict: false });
 export const validateBundle = ajv.compile(EvidenceBundleSchema);
 export const validateEnvelope = ajv.compile(SignatureEnvelopeSchema);
 export const validateAnchor = ajv.compile(LedgerAnchorSchema);
-
-/** The first schema error as `<json path> <what>`, for a one-line message. */
-export function firstSchemaError(errors: ErrorObject[] | null | undefined): string {
-  const error = errors?.[0];
-  if (!error) return 'does not match its schema';
-  const where = error.instancePath || '/';
-  const allowed =
-    error.keyword === 'const'
-      ? ` ${JSON.stringify(error.params.allowedValue)}`
-      : error.keyword === 'enum'
-        ? ` (${(error.params.allowedValues as unknown[]).join(', ')})`
-        : '';
-  return `${where} ${error.message ?? 'is invalid'}${allowed}`;
-}

@@ -2,13 +2,9 @@ import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256Hex } from '@bulwark/keys';
+import { firstSchemaError } from '@bulwark/kit';
 import type { ValidateFunction } from 'ajv';
-import {
-  firstSchemaError,
-  validateAnchor,
-  validateBundle,
-  validateEnvelope,
-} from './bundle-schema.js';
+import { validateAnchor, validateBundle, validateEnvelope } from './bundle-schema.js';
 import { BundleError } from './errors.js';
 import { ANCHOR_FILE, BUNDLE_FILE, isBundleDirName, SIGNATURE_FILE } from './layout.js';
 import {
