@@ -15,21 +15,25 @@ describe('defaultRegistry', () => {
 
   it('holds the built-in checks under their ids, with scope and kinds', () => {
     expect(registry.list().map((p) => [p.id, p.scope, p.kinds ?? null])).toEqual([
-      ['api.versioned', 'service', ['http', 'ledger']],
+      ['api.versioned', 'service', ['http', 'ledger', 'tool-gate']],
       ['audit.controls', 'environment', null],
-      ['drill.dependency', 'service', ['http', 'worker', 'ledger']],
-      ['drill.kill', 'service', ['http', 'worker', 'ledger']],
-      ['drill.load', 'service', ['http', 'ledger']],
+      ['drill.dependency', 'service', ['http', 'worker', 'ledger', 'tool-gate']],
+      ['drill.kill', 'service', ['http', 'worker', 'ledger', 'tool-gate']],
+      ['drill.load', 'service', ['http', 'ledger', 'tool-gate']],
       ['drill.restore', 'environment', null],
-      ['drill.shutdown', 'service', ['http', 'worker', 'ledger']],
-      ['drill.soak', 'service', ['http', 'ledger']],
-      ['errors.problem-json', 'service', ['http', 'ledger']],
+      ['drill.shutdown', 'service', ['http', 'worker', 'ledger', 'tool-gate']],
+      ['drill.soak', 'service', ['http', 'ledger', 'tool-gate']],
+      ['errors.problem-json', 'service', ['http', 'ledger', 'tool-gate']],
+      ['gate.egress-denied', 'service', ['tool-gate']],
+      ['gate.mode', 'service', ['tool-gate']],
+      ['gate.policy', 'service', ['tool-gate']],
+      ['gate.transitions-signed', 'service', ['tool-gate']],
       ['ledger.verify', 'service', ['ledger']],
       ['manual.attestation', 'environment', null],
-      ['metrics.contract', 'service', ['http', 'worker', 'ledger']],
-      ['probe.contract', 'service', ['http', 'worker', 'ledger']],
-      ['probe.latency', 'service', ['http', 'worker', 'ledger']],
-      ['trace.propagation', 'service', ['http', 'worker', 'ledger']],
+      ['metrics.contract', 'service', ['http', 'worker', 'ledger', 'tool-gate']],
+      ['probe.contract', 'service', ['http', 'worker', 'ledger', 'tool-gate']],
+      ['probe.latency', 'service', ['http', 'worker', 'ledger', 'tool-gate']],
+      ['trace.propagation', 'service', ['http', 'worker', 'ledger', 'tool-gate']],
     ]);
     for (const plugin of registry.list()) expect(plugin.description).not.toBe('');
   });

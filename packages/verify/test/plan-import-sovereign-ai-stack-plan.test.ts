@@ -29,6 +29,8 @@ describe('plan import: the sovereign AI stack plan (000)', () => {
         'audit.controls',
         { profile: 'security' },
       ],
+      ['security-hardening.add-signed-mode-transitions-tool-gate', 'gate.transitions-signed', {}],
+      ['security-hardening.external-egress-attempts-fail-policy', 'gate.egress-denied', {}],
       ['security-hardening.ledger-verification-endpoint-returns-valid-chain', 'ledger.verify', {}],
       [
         'security-hardening.containers-pass-least-privilege-audit-checklist',

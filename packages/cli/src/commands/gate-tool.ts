@@ -1,33 +1,34 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import {
-  approveTransition,
-  compilePolicy,
-  createTransitionRequest,
-  type DecisionInput,
-  GateError,
-  parsePolicy,
-  renderNetworkPolicy,
-  renderNftables,
-  renderNftablesRefresh,
-  signBundle,
-  TRANSITION_FORMAT,
-} from '@bulwark/gate';
+import type { DecisionInput } from '@bulwark/gate';
 import { durationMs } from '@bulwark/verify';
 import type { Command } from 'commander';
 import { request } from 'undici';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { formatOption } from '../main.js';
 import { createTerminal } from '../output/terminal.js';
-import { openSigningKey } from '../trust/signing-key.js';
+import { openSigningKey, type SigningKey } from '../trust/signing-key.js';
 import type { SetExitCode } from './index.js';
+
+/**
+ * @bulwark/gate is loaded by the subcommands that use it, not when `bulwark gate` is parsed:
+ * `bulwark gate --to staging` (the promotion gate) and every --help stay as quick as before.
+ */
+const loadToolGate = () => import('@bulwark/gate');
 
 const GATE_URL_ENV = 'BULWARK_TOOL_GATE_URL';
 const DEFAULT_GATE_URL = 'http://127.0.0.1:8083';
 /** Where the key provider's audit lines go when the CLI signs for the tool gate. */
 const SIGNATURE_LOG = '.bulwark/state/tool-gate-signatures.jsonl';
 
-const gateUrlOf = (flags: { gateUrl?: string }) =>
-  flags.gateUrl ?? process.env[GATE_URL_ENV] ?? DEFAULT_GATE_URL;
+/** The gate's base URL; one that does not parse is bad usage, named, rather than "Invalid URL". */
+function gateUrlOf(flags: { gateUrl?: string }): string {
+  const url = flags.gateUrl ?? process.env[GATE_URL_ENV] ?? DEFAULT_GATE_URL;
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+    const from = flags.gateUrl === undefined ? `$${GATE_URL_ENV}` : '--gate-url';
+    throw new UsageError(`${from} ${JSON.stringify(url)}: expected an http(s) URL`);
+  }
+  return url;
+}
 
 const gateUrlHelp = `the tool gate service (default $${GATE_URL_ENV} or ${DEFAULT_GATE_URL})`;
 
@@ -52,9 +53,15 @@ export function registerToolGateCommands(gate: Command, setExitCode: SetExitCode
         '\nExit codes: 0 written, 2 an invalid policy or an unusable key.',
     )
     .action(async (policyFile: string, flags: { key: string[]; out?: string }) => {
+      const { compilePolicy, parsePolicy, signBundle } = await loadToolGate();
       const bytes = await readInput(policyFile);
-      const keys = await Promise.all(flags.key.map((name) => openSigningKey(name, SIGNATURE_LOG)));
+      // Validated before any key is opened: an invalid policy is reported as such (exit 2),
+      // never as a key problem, and creates no development key as a side effect.
+      await gateCall(() => compilePolicy(parsePolicy(bytes, policyFile)));
+      const keys: SigningKey[] = [];
       try {
+        // One at a time, so a key that fails to open leaves none of the others open.
+        for (const name of flags.key) keys.push(await openSigningKey(name, SIGNATURE_LOG));
         const bundle = await gateCall(() =>
           signBundle(
             bytes,
@@ -85,7 +92,8 @@ export function registerToolGateCommands(gate: Command, setExitCode: SetExitCode
     .addHelpText(
       'after',
       '\nExample:\n  bulwark gate request-transition --to WORK --reason "incident 42" --requester alice --out to-work.json\n' +
-        '  bulwark gate approve to-work.json --key gate-operator\n  bulwark gate apply to-work.json',
+        '  bulwark gate approve to-work.json --key gate-operator\n  bulwark gate apply to-work.json\n' +
+        '\nExit codes: 0 written, 2 bad input or the gate unreachable (it is asked for the counter unless --counter is given).',
     )
     .action(
       async (flags: {
@@ -98,6 +106,10 @@ export function registerToolGateCommands(gate: Command, setExitCode: SetExitCode
         gateUrl?: string;
         out: string;
       }) => {
+        // The flags are checked before the gate is asked: a typo is reported as a typo even
+        // when the gate is down.
+        const ttlMs = ttlOf(flags.ttl);
+        const { createTransitionRequest } = await loadToolGate();
         const counter =
           flags.counter === undefined
             ? (await gateStatus(gateUrlOf(flags))).counter + 1
@@ -109,7 +121,7 @@ export function registerToolGateCommands(gate: Command, setExitCode: SetExitCode
             reason: flags.reason,
             requester: flags.requester,
             counter,
-            ttlMs: ttlOf(flags.ttl),
+            ttlMs,
           }),
         );
         await writeFile(flags.out, `${JSON.stringify(requestDocument, null, 2)}\n`);
@@ -125,7 +137,13 @@ export function registerToolGateCommands(gate: Command, setExitCode: SetExitCode
     .description('add your signature to a transition request (in place)')
     .argument('<request>', 'the request file')
     .option('--key <name>', 'your operator key', 'gate-operator')
+    .addHelpText(
+      'after',
+      '\nExample:\n  bulwark gate approve to-work.json --key gate-operator   # each operator, in turn\n' +
+        '\nExit codes: 0 signed, 2 not a transition request, an unusable key, or a second vote by the same operator.',
+    )
     .action(async (file: string, flags: { key: string }) => {
+      const { approveTransition } = await loadToolGate();
       const document = parseJson(await readInput(file), file);
       const key = await openSigningKey(flags.key, SIGNATURE_LOG);
       try {
@@ -149,11 +167,13 @@ export function registerToolGateCommands(gate: Command, setExitCode: SetExitCode
     .addOption(formatOption())
     .addHelpText(
       'after',
-      '\nExit codes: 0 applied, 1 rejected by the gate (the reason is printed and in the ledger), 2 bad input or the gate unreachable.',
+      '\nExamples:\n  bulwark gate apply to-work.json\n' +
+        '  bulwark gate apply policy.bundle.json --gate-url http://tool-gate:8083 --format json\n' +
+        '\nExit codes: 0 applied, 1 rejected by the gate (the reason is printed and in the ledger), 2 bad input or the gate unreachable.',
     )
     .action(async (file: string, flags: { gateUrl?: string; format: 'table' | 'json' }) => {
       const document = parseJson(await readInput(file), file) as { format?: unknown };
-      const isTransition = document.format === TRANSITION_FORMAT;
+      const isTransition = document.format === (await loadToolGate()).TRANSITION_FORMAT;
       const url = new URL(
         isTransition ? '/v1/gate/transitions' : '/v1/gate/policy',
         gateUrlOf(flags),
@@ -182,6 +202,11 @@ export function registerToolGateCommands(gate: Command, setExitCode: SetExitCode
     .description("the tool gate's mode, counter, policy version and expiry, and its outbox")
     .option('--gate-url <url>', gateUrlHelp)
     .addOption(formatOption())
+    .addHelpText(
+      'after',
+      '\nExamples:\n  bulwark gate status\n  bulwark gate status --gate-url http://tool-gate:8083 --format json\n' +
+        '\nExit codes: 0 shown, 2 the gate unreachable.',
+    )
     .action(async (flags: { gateUrl?: string; format: 'table' | 'json' }) => {
       const status = await gateStatus(gateUrlOf(flags));
       const terminal = createTerminal();
@@ -252,7 +277,8 @@ export function registerToolGateCommands(gate: Command, setExitCode: SetExitCode
       'after',
       '\nExamples:\n  bulwark gate render networkpolicy --policy policy.yaml --mode WORK --namespace agents > egress.yaml\n' +
         '  bulwark gate render nftables --policy policy.yaml --mode PUB | sudo nft -f -\n' +
-        '  bulwark gate render nftables --policy policy.yaml --mode PUB --refresh | sudo nft -f -   # from cron or a timer',
+        '  bulwark gate render nftables --policy policy.yaml --mode PUB --refresh | sudo nft -f -   # from cron or a timer\n' +
+        '\nExit codes: 0 rendered, 2 an invalid policy, an unknown mode or an unknown target.',
     )
     .action(async (target: string, flags: RenderFlags) => {
       if (target !== 'networkpolicy' && target !== 'nftables') {
@@ -260,6 +286,13 @@ export function registerToolGateCommands(gate: Command, setExitCode: SetExitCode
           `render: unknown target ${JSON.stringify(target)}; use networkpolicy or nftables`,
         );
       }
+      const {
+        compilePolicy,
+        parsePolicy,
+        renderNetworkPolicy,
+        renderNftables,
+        renderNftablesRefresh,
+      } = await loadToolGate();
       const policy = await gateCall(async () =>
         compilePolicy(parsePolicy(unwrapBundle(await readInput(flags.policy)), flags.policy)),
       );
@@ -348,6 +381,7 @@ function printStatus(status: GateStatusView, out: (line: string) => void): void 
 }
 
 async function offlineDecision(file: string, mode: string | undefined, input: DecisionInput) {
+  const { compilePolicy, parsePolicy } = await loadToolGate();
   const policy = await gateCall(async () =>
     compilePolicy(parsePolicy(unwrapBundle(await readInput(file)), file)),
   );
@@ -442,7 +476,7 @@ async function gateCall<T>(run: () => Promise<T> | T): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    if (error instanceof GateError) throw new UsageError(error.message);
+    if (error instanceof (await loadToolGate()).GateError) throw new UsageError(error.message);
     throw error;
   }
 }

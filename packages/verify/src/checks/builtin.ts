@@ -10,7 +10,12 @@ import { ledgerVerifyCheck } from './live/ledger-verify.js';
 import { metricsContractCheck } from './live/metrics-contract.js';
 import { probeContractCheck } from './live/probe-contract.js';
 import { probeLatencyCheck } from './live/probe-latency.js';
-import { gateEgressDeniedCheck, gateModeCheck, gatePolicyCheck } from './live/tool-gate.js';
+import {
+  gateEgressDeniedCheck,
+  gateModeCheck,
+  gatePolicyCheck,
+  gateTransitionsSignedCheck,
+} from './live/tool-gate.js';
 import { tracePropagationCheck } from './live/trace-propagation.js';
 import { manualAttestationCheck } from './manual/attestation-check.js';
 import { CheckRegistry } from './registry.js';
@@ -28,6 +33,7 @@ export const BUILTIN_CHECKS = [
   gateModeCheck,
   gatePolicyCheck,
   gateEgressDeniedCheck,
+  gateTransitionsSignedCheck,
   auditControlsCheck,
   manualAttestationCheck,
   drillShutdownCheck,

@@ -1,5 +1,5 @@
 import { Document, isMap, isScalar, visit } from 'yaml';
-import type { Plan } from './schema.js';
+import { type Plan, SERVICE_KINDS } from './schema.js';
 
 /**
  * A plan as YAML, with a header saying where it came from and what to do next. Short maps
@@ -39,7 +39,7 @@ function header(plan: Plan, planFile: string): string {
     ` ${plan.criteria.length} criteria: ${checked} checked by bulwark, ${manual} manual (met only by a signed`,
     `   attestation: bulwark plan attest <criterion> --plan ${planFile}).`,
     ` Before verifying, list the services under environments.${environments[0] ?? 'local'}.services`,
-    '   (name, url, kind: http|worker|ledger; control.pidFile for drill.shutdown) and the manifests',
+    `   (name, url, kind: ${SERVICE_KINDS.join('|')}; control.pidFile for drill.shutdown) and the manifests`,
     '   audit.controls reads. Then:',
     `   bulwark verify --plan ${planFile} --env ${environments[0] ?? 'local'}`,
     `   bulwark plan status ${planFile}${plan.source ? ' --write   (ticks the markdown plan from the evidence)' : ''}`,

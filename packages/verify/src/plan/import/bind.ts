@@ -213,6 +213,40 @@ const ledgerVerify: Rule = (_text, lower) => {
   };
 };
 
+/**
+ * "External egress attempts fail by policy": the tool gate's active mode denies destinations
+ * outside its allow-list. Denial "at the network layer" is a near miss: the check asks the
+ * gate's policy, not the kernel or the cluster (`bulwark gate render` writes those rules).
+ */
+const egressDenied: Rule = (_text, lower) => {
+  if (!/\begress\b/.test(lower)) return undefined;
+  if (!/\b(fails?|failing|den(y|ied|ial)|block(s|ed)?|refused)\b/.test(lower)) return undefined;
+  if (/\b(network|firewall|nftables|iptables|kernel|cluster|layer)\b/.test(lower)) {
+    return {
+      nearMiss:
+        "it asks for egress denial in the network itself, which the tool gate's check does not observe (bulwark gate render networkpolicy|nftables writes those rules)",
+    };
+  }
+  return {
+    check: 'gate.egress-denied',
+    with: {},
+    because:
+      "egress that must fail by policy: the tool gate's active mode denies destinations outside its allow-list",
+  };
+};
+
+/** "Signed mode transitions (PUB ↔ WORK)": the tool gate refuses a transition nobody signed. */
+const signedTransitions: Rule = (_text, lower) => {
+  if (!/\bmode (transitions?|changes?|switch(es)?)\b/.test(lower)) return undefined;
+  if (!/\bsigned\b/.test(lower)) return undefined;
+  return {
+    check: 'gate.transitions-signed',
+    with: {},
+    because:
+      '"signed mode transitions": the tool gate refuses a transition without operator signatures',
+  };
+};
+
 const LEAST_PRIVILEGE = /\bleast[- ]privilege\b/;
 const PRIVILEGE_CONTROLS = [
   /\bnon-?root\b|\brunasnonroot\b/,
@@ -250,6 +284,8 @@ const RULES: readonly Rule[] = [
   errorsProblemJson,
   apiVersioned,
   ledgerVerify,
+  egressDenied,
+  signedTransitions,
   auditSecurity,
 ];
 
