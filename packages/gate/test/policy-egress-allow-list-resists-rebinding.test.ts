@@ -31,8 +31,10 @@ describe('egress by host name', () => {
       reason:
         "egress to api.example.com:8080 over http is not in mode PUB's allow-list: the host is listed, but not for this port and scheme",
     });
-    // A destination without a scheme is raw tcp, which this rule does not list.
-    expect(check({ host: 'api.example.com', port: 443 }).allow).toBe(false);
+    // Without a scheme (a socket's view, below the protocol), any scheme the rule allows will do:
+    // 443 is https's port, 8080 no scheme's.
+    expect(check({ host: 'api.example.com', port: 443 }).allow).toBe(true);
+    expect(check({ host: 'api.example.com', port: 8080 }).allow).toBe(false);
     expect(check({ host: 'raw.example.com', port: 5432 }).ruleId).toBe('raw');
     expect(check({ host: 'raw.example.com', port: 443, scheme: 'https' }).allow).toBe(false);
   });
@@ -69,7 +71,9 @@ describe('egress by host name', () => {
     const only = pub([{ id: 'tls', host: 'db.example.com', schemes: ['tls'], ports: [5432] }]);
     expect(only({ host: 'db.example.com', port: 5432, scheme: 'tls' }).allow).toBe(true);
     expect(only({ host: 'db.example.com', port: 5432, scheme: 'tcp' }).allow).toBe(false);
-    expect(only({ host: 'db.example.com', port: 5432 }).allow).toBe(false);
+    // A socket cannot tell tls from tcp: the port decides there; the dispatcher judged the scheme.
+    expect(only({ host: 'db.example.com', port: 5432 }).allow).toBe(true);
+    expect(only({ host: 'db.example.com', port: 5433 }).allow).toBe(false);
   });
 
   it('a public address the allowed name resolved to is fine', () => {

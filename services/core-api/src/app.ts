@@ -61,6 +61,6 @@ export function buildCoreApi(options: CoreApiOptions = {}): Service {
     toolGate: toolGateUrl ? 'enabled' : 'disabled',
   }));
   registerItemRoutes(service, new MemoryItemStore(), audit);
-  registerToolRoutes(service, gate, audit);
+  registerToolRoutes(service, gate, audit, egress);
   return service;
 }

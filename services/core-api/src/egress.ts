@@ -5,6 +5,7 @@ import {
   EgressGuard,
   type EgressVerdict,
   egressInterceptor,
+  guardGlobalDispatcher,
   installSocketGuard,
   PolicyMirror,
 } from '@bulwark/gate';
@@ -81,12 +82,30 @@ export class CoreApiEgressGuard {
     };
     const mirror = new PolicyMirror(service.http, options.toolGateUrl, { logger: service.logger });
     this.#mirror = mirror;
-    const uninstall = installSocketGuard(this.guard);
+    // Sockets (every TCP client, after DNS) and undici's global dispatcher (fetch, with its
+    // scheme); the kit's own client carries the interceptor already.
+    const uninstallSockets = installSocketGuard(this.guard);
+    const restoreDispatcher = guardGlobalDispatcher(this.guard);
     service.resources.add('egress-guard', async () => {
       mirror.stop();
-      uninstall();
+      restoreDispatcher();
+      uninstallSockets();
     });
     service.onStartup('tool-gate-policy', () => mirror.start());
+  }
+
+  /**
+   * Brings the policy copy up to a decision of the gate before a tool acts on it. The mirror
+   * polls about once a second; without this, an action the gate allowed just after a transition
+   * or a bundle install would be judged by the previous allow-list (refused, and recorded as a
+   * blocked egress). A failed refresh keeps the old copy, so the guard still fails closed.
+   */
+  async follow(decision: {
+    readonly mode: string;
+    readonly counter: number;
+    readonly policyDigest: string;
+  }): Promise<void> {
+    if (this.#mirror && !this.#mirror.matches(decision)) await this.#mirror.refresh();
   }
 
   #check(destination: EgressDestination): EgressVerdict {
@@ -95,8 +114,9 @@ export class CoreApiEgressGuard {
       if (dependency.port === destination.port && names.includes(dependency.host))
         return INFRASTRUCTURE;
     }
-    return this.#mirror
-      ? this.#mirror.egress(destination)
-      : { allow: false, reason: 'the egress guard is not attached to a service yet' };
+    const mirror = this.#mirror;
+    if (!mirror)
+      return { allow: false, reason: 'the egress guard is not attached to a service yet' };
+    return mirror.egress(destination);
   }
 }

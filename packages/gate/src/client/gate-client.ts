@@ -35,8 +35,13 @@ export class ToolGateClient {
     if (status !== 200) {
       throw new DependencyUnavailableError(`the tool gate did not decide (HTTP ${status})`);
     }
-    const decision = JSON.parse(body) as Decision;
-    if (typeof decision.allow !== 'boolean' || typeof decision.id !== 'string') {
+    let decision: Decision;
+    try {
+      decision = JSON.parse(body) as Decision;
+    } catch {
+      throw new DependencyUnavailableError('the tool gate answered something other than JSON');
+    }
+    if (typeof decision?.allow !== 'boolean' || typeof decision.id !== 'string') {
       throw new DependencyUnavailableError(
         'the tool gate answered something other than a decision',
       );

@@ -50,6 +50,21 @@ export class PolicyMirror {
     return this.#active?.mode;
   }
 
+  /** Whether the copy holds the mode, counter and policy a decision of the gate was made under. */
+  matches(decision: {
+    readonly mode: string;
+    readonly counter: number;
+    readonly policyDigest: string;
+  }): boolean {
+    const active = this.#active;
+    return (
+      active !== undefined &&
+      active.mode === decision.mode &&
+      active.counter === decision.counter &&
+      active.policy.digest === decision.policyDigest
+    );
+  }
+
   egress(destination: EgressDestination): EgressVerdict {
     const active = this.#active;
     return active ? active.policy.egress(active.mode, destination) : NOT_LOADED;

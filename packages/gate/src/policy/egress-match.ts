@@ -44,13 +44,28 @@ class CompiledEgressRule {
     });
   }
 
-  allowsPort(scheme: EgressScheme, port: number): boolean {
-    if (this.schemes !== 0 && (this.schemes & SCHEME_BITS[scheme]) === 0) return false;
+  /**
+   * `scheme` undefined: a connection judged below the protocol (a socket sees an address and a
+   * port, as the kernel layers do), which any scheme the rule allows may be carrying; HTTP
+   * clients are judged with their scheme before they get that far.
+   */
+  allowsPort(scheme: EgressScheme | undefined, port: number): boolean {
+    if (scheme !== undefined && this.schemes !== 0 && (this.schemes & SCHEME_BITS[scheme]) === 0) {
+      return false;
+    }
     if (this.ports !== undefined) return this.ports.has(port);
     if (this.schemes === 0) return true;
+    if (scheme === undefined) return this.defaultPortAllowed(port);
     if (scheme === 'https' || scheme === 'tls') return port === 443;
     if (scheme === 'http') return port === 80;
     return true;
+  }
+
+  /** Whether any of the rule's schemes allows the port by default. */
+  private defaultPortAllowed(port: number): boolean {
+    if ((this.schemes & SCHEME_BITS.tcp) !== 0) return true;
+    if ((this.schemes & (SCHEME_BITS.https | SCHEME_BITS.tls)) !== 0 && port === 443) return true;
+    return (this.schemes & SCHEME_BITS.http) !== 0 && port === 80;
   }
 }
 
@@ -98,10 +113,10 @@ export class ModeEgress {
    *   that is loopback, private, link-local (cloud metadata), shared, unspecified, multicast or
    *   reserved needs a cidr rule: a name rule alone never reaches it, so a name an attacker
    *   rebinds to 169.254.169.254 or 127.0.0.1 is refused.
-   * A destination without a scheme is judged as raw tcp.
+   * A destination without a scheme (a socket's view) matches a rule on any scheme it allows.
    */
   check(destination: EgressDestination): EgressVerdict {
-    const scheme = destination.scheme ?? 'tcp';
+    const scheme = destination.scheme;
     const port = destination.port;
     if (!Number.isInteger(port) || port < 1 || port > 65_535) {
       return deny(`egress to port ${String(port)} is refused: not a port number`);
@@ -138,7 +153,7 @@ export class ModeEgress {
 
   private matchHost(
     host: string,
-    scheme: EgressScheme,
+    scheme: EgressScheme | undefined,
     port: number,
   ): CompiledEgressRule | undefined {
     const exact = this.exactHosts.get(host);
@@ -155,7 +170,7 @@ export class ModeEgress {
 
   private matchAddress(
     address: NormalizedAddress,
-    scheme: EgressScheme,
+    scheme: EgressScheme | undefined,
     port: number,
   ): CompiledEgressRule | undefined {
     if (this.cidrRules.length === 0) return undefined;
@@ -166,13 +181,13 @@ export class ModeEgress {
     return undefined;
   }
 
-  private hostDenied(host: string, scheme: EgressScheme, port: number): EgressVerdict {
+  private hostDenied(host: string, scheme: EgressScheme | undefined, port: number): EgressVerdict {
     const suffix = wildcardSuffix(host);
     const listed =
       this.exactHosts.has(host) || (suffix !== undefined && this.wildcardHosts.has(suffix));
     return deny(
       listed
-        ? `egress to ${host}:${port} over ${scheme} ${this.notAllowed}: the host is listed, but not for this port and scheme`
+        ? `egress to ${host}:${port}${scheme ? ` over ${scheme}` : ''} ${this.notAllowed}: the host is listed, but not for this port${scheme ? ' and scheme' : ''}`
         : `egress to ${host}:${port} ${this.notAllowed}`,
     );
   }

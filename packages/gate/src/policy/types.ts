@@ -100,6 +100,7 @@ export interface Verdict {
 
 /** A destination the egress guard or a renderer asks about. */
 export interface EgressDestination {
+  /** Absent when judged at the socket (no protocol yet): any scheme a rule allows matches. */
   readonly scheme?: EgressScheme;
   /** The host name as asked for (absent when the caller connected to an address). */
   readonly host?: string;

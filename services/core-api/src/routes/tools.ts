@@ -3,6 +3,7 @@ import type { ToolGateClient } from '@bulwark/gate';
 import { ForbiddenError, type Service } from '@bulwark/kit';
 import { type Static, Type } from '@sinclair/typebox';
 import type { AuditTrail } from '../audit.js';
+import type { CoreApiEgressGuard } from '../egress.js';
 
 const FetchBody = Type.Object(
   { url: Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048 }) },
@@ -29,6 +30,7 @@ export function registerToolRoutes(
   service: Service,
   gate: Pick<ToolGateClient, 'decide'>,
   audit: AuditTrail,
+  egress?: Pick<CoreApiEgressGuard, 'follow'>,
 ) {
   service.app.post<{ Body: Static<typeof FetchBody> }>(
     '/v1/tools/fetch',
@@ -51,6 +53,8 @@ export function registerToolRoutes(
         actor: 'anonymous',
         payload: { url, decisionId: decision.id, mode: decision.mode },
       });
+      // The egress guard judges by its copy of the gate's policy: make it the decision's mode.
+      await egress?.follow(decision);
       const response = await service.http.request(url, { timeoutMs: 5_000 });
       const body = Buffer.from(await response.text(), 'utf8');
       return {
