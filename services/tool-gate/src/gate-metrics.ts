@@ -15,6 +15,7 @@ export class GateMetrics {
   readonly #policyExpiry: Gauge;
   readonly #transitions: Counter;
   readonly #bundles: Counter;
+  readonly #decisionChildren = new Map<string, Counter.Internal>();
   #activeMode: string | undefined;
 
   constructor(service: Service, outboxDepth: () => number, outboxMax: number) {
@@ -75,9 +76,16 @@ export class GateMetrics {
     }).set(outboxMax);
   }
 
+  /** Per decision: the labelled child is looked up once per (result, mode), not hashed each time. */
   decided(decision: Decision, seconds: number): void {
     this.#latency.observe(seconds);
-    this.#decisions.inc({ result: decision.effect, mode: decision.mode });
+    const key = `${decision.effect}\u0000${decision.mode}`;
+    let child = this.#decisionChildren.get(key);
+    if (!child) {
+      child = this.#decisions.labels({ result: decision.effect, mode: decision.mode });
+      this.#decisionChildren.set(key, child);
+    }
+    child.inc();
   }
 
   transition(result: string): void {
