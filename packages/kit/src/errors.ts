@@ -94,6 +94,18 @@ export class DependencyUnavailableError extends BulwarkError {
   }
 }
 
+/** An upstream answer longer than the caller allowed (HttpRequestOptions.maxBodyBytes). */
+export class ResponseTooLargeError extends BulwarkError {
+  constructor(maxBytes: number, options?: ErrorOptions) {
+    super(
+      'BW_RESPONSE_TOO_LARGE',
+      502,
+      `the upstream answer is larger than ${maxBytes} bytes`,
+      options,
+    );
+  }
+}
+
 export class ShuttingDownError extends BulwarkError {
   constructor(options?: ErrorOptions) {
     super('BW_SHUTTING_DOWN', 503, 'the service is shutting down', options);

@@ -15,6 +15,7 @@ export {
   JsonTooDeepError,
   MethodNotAllowedError,
   NotFoundError,
+  ResponseTooLargeError,
   ShuttingDownError,
   UnauthorizedError,
   UnsupportedMediaTypeError,

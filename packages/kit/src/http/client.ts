@@ -1,5 +1,6 @@
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Agent, type Dispatcher, request } from 'undici';
+import { ResponseTooLargeError } from '../errors.js';
 import type { Tracing } from '../tracing/tracing.js';
 
 export interface HttpRequestOptions {
@@ -9,6 +10,11 @@ export interface HttpRequestOptions {
   /** Total time for the request, headers and body; default from the client. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * Refuse a body longer than this (ResponseTooLargeError, the connection dropped) instead of
+   * buffering whatever the other side sends: for URLs a caller chose, such as a tool's.
+   */
+  maxBodyBytes?: number;
 }
 
 export interface HttpResponse {
@@ -72,7 +78,10 @@ export class HttpClient {
       span.setAttribute('http.response.status_code', response.statusCode);
       if (response.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
       // The body is read once, by whichever accessor the caller uses.
-      const bodyText = response.body.text();
+      const bodyText =
+        options.maxBodyBytes === undefined
+          ? response.body.text()
+          : readCapped(response.body, options.maxBodyBytes);
       bodyText.catch(() => undefined);
       return {
         statusCode: response.statusCode,
@@ -91,4 +100,21 @@ export class HttpClient {
   close(): Promise<void> {
     return this.#agent.close();
   }
+}
+
+async function readCapped(
+  body: Dispatcher.ResponseData['body'],
+  maxBytes: number,
+): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) {
+      body.destroy();
+      throw new ResponseTooLargeError(maxBytes);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -10,6 +10,9 @@ const FetchBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** The fetch tool proves it ran; it is no download service. Past this: 502 BW_RESPONSE_TOO_LARGE. */
+const MAX_FETCH_BYTES = 1_048_576;
+
 const FetchReply = Type.Object({
   decisionId: Type.String(),
   mode: Type.String(),
@@ -55,7 +58,10 @@ export function registerToolRoutes(
       });
       // The egress guard judges by its copy of the gate's policy: make it the decision's mode.
       await egress?.follow(decision);
-      const response = await service.http.request(url, { timeoutMs: 5_000 });
+      const response = await service.http.request(url, {
+        timeoutMs: 5_000,
+        maxBodyBytes: MAX_FETCH_BYTES,
+      });
       const body = Buffer.from(await response.text(), 'utf8');
       return {
         decisionId: decision.id,
