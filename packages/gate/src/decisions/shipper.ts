@@ -1,5 +1,6 @@
 import type { Logger } from '@bulwark/kit';
-import { type BackoffOptions, backoffDelay, pause } from './backoff.js';
+import { ExponentialBackoff, type IBackoff } from 'cockatiel';
+import { type BackoffOptions, pause } from './backoff.js';
 import type { AppendBatchOptions, BatchReceipt, StreamTail } from './ledger-client.js';
 import {
   LedgerRefusedError,
@@ -44,7 +45,7 @@ export interface OutboxShipperOptions {
   readonly batchSize?: number;
   /** Most JSON bytes per batch (default 512 KiB, half the ledger's default body limit). */
   readonly maxBatchBytes?: number;
-  /** Delays between failed attempts (default 100 ms doubling to 5 s, jittered). */
+  /** Delays between failed attempts (default 100 ms growing to 5 s, decorrelated jitter). */
   readonly retry?: BackoffOptions;
   readonly logger?: Logger;
 }
@@ -85,7 +86,8 @@ export class OutboxShipper {
   readonly #stream: string;
   readonly #batchSize: number;
   readonly #maxBatchBytes: number;
-  readonly #retry: BackoffOptions;
+  /** Delays between failed attempts: cockatiel's exponential backoff with decorrelated jitter. */
+  readonly #backoff: ExponentialBackoff<unknown>;
   readonly #logger: Logger | undefined;
   readonly #wakeup = new Wakeup();
   #state: ShipperState = 'stopped';
@@ -109,7 +111,10 @@ export class OutboxShipper {
     this.#stream = options.stream;
     this.#batchSize = batchSize;
     this.#maxBatchBytes = options.maxBatchBytes ?? 512 * 1024;
-    this.#retry = options.retry ?? {};
+    this.#backoff = new ExponentialBackoff({
+      initialDelay: options.retry?.initialMs ?? 100,
+      maxDelay: options.retry?.maxMs ?? 5_000,
+    });
     this.#logger = options.logger;
   }
 
@@ -150,6 +155,8 @@ export class OutboxShipper {
   }
 
   async #run(signal: AbortSignal): Promise<void> {
+    // The current run of failures' backoff; undefined after a success.
+    let backoff: IBackoff<unknown> | undefined;
     let attempt = 0;
     // The ledger seq of the stream's newest entry, as last learned; undefined: ask first.
     let tailSeq: number | undefined;
@@ -161,6 +168,7 @@ export class OutboxShipper {
         if (!last) {
           // All shipped and the ledger answering: whatever failed before is over.
           attempt = 0;
+          backoff = undefined;
           this.#lastError = undefined;
           await this.#wakeup.wait(signal);
           continue;
@@ -173,6 +181,7 @@ export class OutboxShipper {
         tailSeq = receipt.last;
         await this.#outbox.acknowledge(last.n);
         attempt = 0;
+        backoff = undefined;
         this.#lastError = undefined;
       } catch (error) {
         if (signal.aborted) break;
@@ -190,7 +199,9 @@ export class OutboxShipper {
           return;
         }
         if (error instanceof LedgerUnreachableError) this.#connected = false;
-        const delay = backoffDelay(attempt++, this.#retry);
+        backoff = backoff ? backoff.next(undefined) : this.#backoff.next();
+        attempt++;
+        const delay = backoff.duration;
         if (error instanceof LedgerStreamMovedError) {
           // Expected once after an uncertain send whose first copy landed after all.
           this.#logger?.info(
