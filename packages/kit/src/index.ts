@@ -51,7 +51,7 @@ export {
 } from './probes/types.js';
 export { runService } from './run.js';
 export type { LifecycleState, ReadyVerdict, RuntimeOptions } from './runtime.js';
-export { firstSchemaError } from './schema-errors.js';
+export { firstSchemaError, jsonPointerPath } from './schema-errors.js';
 export { createService, Service, type ServiceOptions } from './service.js';
 export { type MessageHeaders, Tracing } from './tracing/tracing.js';
 export { createWorker, Worker, type WorkerOptions } from './worker.js';

@@ -19,3 +19,16 @@ export function firstSchemaError(errors: ErrorObject[] | null | undefined): stri
           : '';
   return `${where} ${error.message ?? 'is invalid'}${allowed}`;
 }
+
+/**
+ * An ajv instancePath (a JSON pointer, RFC 6901) as path segments, array indexes as numbers:
+ * `/criteria/3/checks/0` → `['criteria', 3, 'checks', 0]`, for locating the value in its file.
+ */
+export function jsonPointerPath(pointer: string): (string | number)[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+}

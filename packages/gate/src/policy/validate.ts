@@ -1,3 +1,4 @@
+import { jsonPointerPath } from '@bulwark/kit';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { PolicySchema } from './schema.js';
@@ -27,7 +28,7 @@ export function policyProblem(value: unknown): PolicyProblem | undefined {
   const validate = policyValidator();
   if (!validate(value)) {
     const error = mostSpecific(validate.errors ?? []);
-    const path = pointerToPath(error.instancePath);
+    const path = jsonPointerPath(error.instancePath);
     // An unknown field is best shown where it is written, not where its parent starts.
     if (error.keyword === 'additionalProperties') {
       const name = (error.params as { additionalProperty: string }).additionalProperty;
@@ -59,7 +60,7 @@ export function describePolicyProblem(problem: PolicyProblem): string {
 /** The deepest error is the one nearest the mistake; among equals, prefer a named property. */
 function mostSpecific(errors: readonly ErrorObject[]): ErrorObject {
   const depth = (e: ErrorObject) =>
-    pointerToPath(e.instancePath).length + (e.keyword === 'additionalProperties' ? 1 : 0);
+    jsonPointerPath(e.instancePath).length + (e.keyword === 'additionalProperties' ? 1 : 0);
   const sorted = [...errors].sort((a, b) => depth(b) - depth(a));
   const deepest = sorted[0] as ErrorObject;
   // A union fails once per member plus once for itself: report the union as a whole.
@@ -113,13 +114,4 @@ function describeError(error: ErrorObject): string {
     default:
       return error.message ?? 'is invalid';
   }
-}
-
-function pointerToPath(pointer: string): PolicyPathSegment[] {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { jsonPointerPath } from '@bulwark/kit';
 import type { TSchema } from '@sinclair/typebox';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -103,7 +104,7 @@ export function parsePlan(
   const validate = planValidator();
   if (!validate(root)) {
     const error = mostSpecific(validate.errors ?? []);
-    const path = pointerToPath(error.instancePath);
+    const path = jsonPointerPath(error.instancePath);
     // An unknown field is best shown where it is written, not where its parent starts.
     const where =
       error.keyword === 'additionalProperties'
@@ -171,7 +172,7 @@ function checkReferences(plan: Plan, registry: CheckRegistry, report: Report): v
       const validate = paramsValidator(plugin.id, plugin.params);
       if (!validate(params)) {
         const error = mostSpecific(validate.errors ?? []);
-        const path = ['criteria', i, 'checks', j, 'with', ...pointerToPath(error.instancePath)];
+        const path = ['criteria', i, 'checks', j, 'with', ...jsonPointerPath(error.instancePath)];
         report(path, `${plugin.id}: ${describeError(error)}`);
       }
       binding.services?.forEach((name, k) => {
@@ -236,7 +237,7 @@ function paramsValidator(id: string, schema: TSchema): ValidateFunction {
 /** The deepest error is the one nearest the mistake; among equals, prefer a named property. */
 function mostSpecific(errors: readonly ErrorObject[]): ErrorObject {
   const depth = (e: ErrorObject) =>
-    pointerToPath(e.instancePath).length + (e.keyword === 'additionalProperties' ? 1 : 0);
+    jsonPointerPath(e.instancePath).length + (e.keyword === 'additionalProperties' ? 1 : 0);
   const sorted = [...errors].sort((a, b) => depth(b) - depth(a));
   const deepest = sorted[0] as ErrorObject;
   // A union of literals fails once per member plus once for the union: report the union.
@@ -266,15 +267,6 @@ function describeError(error: ErrorObject): string {
     default:
       return error.message ?? 'is invalid';
   }
-}
-
-function pointerToPath(pointer: string): PathSegment[] {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
 }
 
 /** `['criteria', 3, 'checks', 0]` → `criteria[3].checks[0]`; the root is `plan`. */
