@@ -1,6 +1,13 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
+import { AuthConfigSchema, JWT_HMAC_ALGORITHMS } from './auth/auth-config.js';
 import { ConfigError } from './errors.js';
+import { RateLimitConfigSchema } from './limits/rate-limit-config.js';
+import { parseRateLimitRules } from './limits/rate-limit-rules-text.js';
+import { OutboundConfigSchema } from './resilience/outbound-config.js';
+import { SecretsConfigSchema } from './secrets/secrets-config.js';
+import { SheddingConfigSchema } from './shedding/shedding-config.js';
+import { SecurityHeadersConfigSchema, TlsConfigSchema } from './tls/tls-config.js';
 
 const Millis = (def: number, max = 3_600_000) =>
   Type.Integer({ minimum: 0, maximum: max, default: def });
@@ -24,6 +31,11 @@ export const ServiceConfigSchema = Type.Object(
         maxJsonDepth: Type.Integer({ minimum: 1, maximum: 1_000, default: 64 }),
         keepAliveTimeoutMs: Millis(72_000),
         requestTimeoutMs: Millis(30_000),
+        /**
+         * GET /__bulwark/fault answers a deliberate 500, so a verifier can see that an
+         * unexpected error is sanitized. Defaults to on outside production.
+         */
+        faultRoute: Type.Optional(Type.Boolean()),
       },
       { default: {}, additionalProperties: false },
     ),
@@ -73,13 +85,27 @@ export const ServiceConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    auth: AuthConfigSchema,
+    rateLimit: RateLimitConfigSchema,
+    shedding: SheddingConfigSchema,
+    outbound: OutboundConfigSchema,
+    tls: TlsConfigSchema,
+    securityHeaders: SecurityHeadersConfigSchema,
+    secrets: SecretsConfigSchema,
   },
   { additionalProperties: false },
 );
 
 export type ServiceConfig = Static<typeof ServiceConfigSchema>;
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+/** Every setting with a default may be left out, at any depth; arrays are given whole. */
+type DeepPartial<T> = {
+  [K in keyof T]?: NonNullable<T[K]> extends readonly unknown[]
+    ? T[K]
+    : NonNullable<T[K]> extends object
+      ? DeepPartial<NonNullable<T[K]>>
+      : T[K];
+};
 export type ServiceConfigInput = Pick<ServiceConfig, 'name' | 'version'> &
   DeepPartial<Omit<ServiceConfig, 'name' | 'version'>>;
 
@@ -97,6 +123,20 @@ const ENV_BINDINGS: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['OTEL_TRACES_SAMPLER_ARG', ['tracing', 'sampleRatio']],
   ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', ['tracing', 'otlpEndpoint']],
   ['BULWARK_METRICS_MAX_SERIES', ['metrics', 'maxSeries']],
+  ['BULWARK_FAULT_ROUTE', ['http', 'faultRoute']],
+  ['BULWARK_AUTH', ['auth', 'mode']],
+  ['BULWARK_API_KEYS', ['auth', 'apiKeys', 'source']],
+  ['BULWARK_RATE_LIMIT', ['rateLimit', 'enabled']],
+  ['REDIS_URL', ['rateLimit', 'redisUrl']],
+  ['BULWARK_RATE_LIMIT_ON_STORE_ERROR', ['rateLimit', 'onStoreError']],
+  ['BULWARK_SHEDDING', ['shedding', 'enabled']],
+  ['BULWARK_TLS_CERT_FILE', ['tls', 'certFile']],
+  ['BULWARK_TLS_KEY_FILE', ['tls', 'keyFile']],
+  ['BULWARK_TLS_CA_FILE', ['tls', 'caFile']],
+  ['BULWARK_TLS_CLIENT_CERTS', ['tls', 'clientCertificates']],
+  ['BULWARK_TLS_REDIRECT_PORT', ['tls', 'redirectPort']],
+  ['BULWARK_SECRETS_DIR', ['secrets', 'dir']],
+  ['BULWARK_SECRETS_ENV', ['secrets', 'env']],
 ];
 
 const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: false });
@@ -121,12 +161,21 @@ export function loadConfig(
     setPath(merged, path, value);
     origin.set(`/${path.join('/')}`, variable);
   }
+  if (env.BULWARK_RATE_LIMIT_RULES) {
+    const rules = parseRateLimitRules(env.BULWARK_RATE_LIMIT_RULES, 'BULWARK_RATE_LIMIT_RULES');
+    setPath(merged, ['rateLimit', 'rules'], rules);
+    origin.set('/rateLimit/rules', 'BULWARK_RATE_LIMIT_RULES');
+  }
   if (env.OTEL_EXPORTER_OTLP_ENDPOINT && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
     const base = env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '');
     setPath(merged, ['tracing', 'otlpEndpoint'], `${base}/v1/traces`);
     origin.set('/tracing/otlpEndpoint', 'OTEL_EXPORTER_OTLP_ENDPOINT');
   }
-  if (validate(merged)) return merged;
+  if (validate(merged)) {
+    const inconsistent = inconsistencies(merged);
+    if (inconsistent.length === 0) return merged;
+    throw new ConfigError(`invalid service configuration: ${inconsistent.join('; ')}`);
+  }
   const problems = (validate.errors ?? []).map((e) => {
     const where = e.instancePath || '/';
     const from = origin.get(e.instancePath);
@@ -136,6 +185,58 @@ export function loadConfig(
     return `${field} ${message}${from ? ` (from ${from})` : ''}`;
   });
   throw new ConfigError(`invalid service configuration: ${problems.join('; ')}`);
+}
+
+/** What one schema cannot say: settings that only make sense together. */
+function inconsistencies(config: ServiceConfig): string[] {
+  const problems: string[] = [];
+  const { jwt } = config.auth;
+  if (jwt) {
+    const hmac = jwt.algorithms.filter((a) =>
+      (JWT_HMAC_ALGORITHMS as readonly string[]).includes(a),
+    );
+    // A verifier that takes both HS and asymmetric algorithms can be handed an HS token signed
+    // with the public key as the secret (algorithm confusion): one family per verifier.
+    if (hmac.length > 0 && hmac.length < jwt.algorithms.length) {
+      problems.push('auth.jwt.algorithms mixes HS and asymmetric algorithms; choose one family');
+    }
+    if (hmac.length > 0 && jwt.secret === undefined) {
+      problems.push('auth.jwt.algorithms are HS*, which need auth.jwt.secret (a secret reference)');
+    }
+    if (hmac.length === 0 && jwt.jwksUrl === undefined && jwt.publicKeyFile === undefined) {
+      problems.push('auth.jwt needs jwksUrl or publicKeyFile for its algorithms');
+    }
+    if (hmac.length === 0 && jwt.secret !== undefined) {
+      problems.push('auth.jwt.secret is only for HS* algorithms');
+    }
+  }
+  if (config.auth.clientCertificates?.length && config.tls.clientCertificates === 'none') {
+    problems.push('auth.clientCertificates needs tls.clientCertificates optional or required');
+  }
+  for (const entry of config.auth.clientCertificates ?? []) {
+    if (!entry.fingerprint256 && !entry.commonName && !entry.uri) {
+      problems.push(
+        `auth.clientCertificates for ${entry.subject} matches nothing: give fingerprint256, commonName or uri`,
+      );
+    }
+  }
+  const { tls } = config;
+  if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {
+    problems.push('tls.certFile and tls.keyFile go together');
+  }
+  if (tls.clientCertificates !== 'none' && tls.caFile === undefined) {
+    problems.push(`tls.clientCertificates ${tls.clientCertificates} needs tls.caFile`);
+  }
+  if (
+    tls.certFile === undefined &&
+    (tls.clientCertificates !== 'none' || tls.redirectPort !== undefined)
+  ) {
+    problems.push('tls.clientCertificates and tls.redirectPort need tls.certFile and tls.keyFile');
+  }
+  if (config.secrets.env && config.environment === 'production') {
+    problems.push('secrets.env (secrets from environment variables) is refused in production');
+  }
+  return problems;
 }
 
 function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {

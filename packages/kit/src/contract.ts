@@ -11,6 +11,12 @@ export const ENDPOINTS = {
   metrics: '/metrics',
 } as const;
 
+/**
+ * Outside production, GET here answers a deliberate 500, so a verifier can see an unexpected
+ * error sanitized (http.faultRoute). Not a probe: it is not in ENDPOINTS.
+ */
+export const FAULT_ENDPOINT = '/__bulwark/fault';
+
 export const METRICS = {
   requestDuration: 'http_server_request_duration_seconds',
   requestsInFlight: 'http_server_requests_in_flight',

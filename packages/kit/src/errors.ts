@@ -8,12 +8,22 @@ export class BulwarkError extends Error {
   readonly status: number;
   readonly expose: boolean;
 
-  constructor(code: string, status: number, message: string, options?: ErrorOptions) {
+  /**
+   * `expose: true` on a 5xx marks a refusal the service chose (overloaded, shutting down, a
+   * circuit open) rather than a failure: its fixed message is shown, and it is logged at warn
+   * without a stack, since a process shedding load should not also write a stack per request.
+   */
+  constructor(
+    code: string,
+    status: number,
+    message: string,
+    options?: ErrorOptions & { expose?: boolean },
+  ) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
     this.status = status;
-    this.expose = status < 500;
+    this.expose = options?.expose ?? status < 500;
   }
 }
 
@@ -108,6 +118,6 @@ export class ResponseTooLargeError extends BulwarkError {
 
 export class ShuttingDownError extends BulwarkError {
   constructor(options?: ErrorOptions) {
-    super('BW_SHUTTING_DOWN', 503, 'the service is shutting down', options);
+    super('BW_SHUTTING_DOWN', 503, 'the service is shutting down', { ...options, expose: true });
   }
 }

@@ -9,7 +9,7 @@ import { BackgroundTasks } from './lifecycle/tasks.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { ServiceMetrics } from './metrics/service-metrics.js';
 import { ReadinessMonitor } from './probes/readiness.js';
-import type { DependencyProbe, LivenessCheck } from './probes/types.js';
+import type { DependencyProbe, HealthReport, LivenessCheck } from './probes/types.js';
 import { Tracing } from './tracing/tracing.js';
 
 /**
@@ -61,6 +61,7 @@ export abstract class Runtime implements ShutdownTarget {
   readonly resources = new ResourceStack();
   readonly #liveness: LivenessCheck[] = [];
   readonly #startupHooks: StartupHook[] = [];
+  readonly #healthReports = new Map<string, () => HealthReport>();
   readonly #handleProcessSignals: boolean;
   readonly #env: NodeJS.ProcessEnv;
   #state: LifecycleState = 'created';
@@ -134,6 +135,16 @@ export abstract class Runtime implements ShutdownTarget {
     this.#liveness.push(check);
   }
 
+  /** Adds a section to /health under `name`, read on every request: keep it cheap. */
+  addHealthReport(name: string, report: () => HealthReport): void {
+    if (this.#healthReports.has(name)) throw new TypeError(`health report ${name} already added`);
+    this.#healthReports.set(name, report);
+  }
+
+  healthReports(): Array<[string, HealthReport]> {
+    return [...this.#healthReports].map(([name, report]) => [name, report()]);
+  }
+
   liveness(): { alive: boolean; failing: Array<{ name: string; reason: string }> } {
     const failing: Array<{ name: string; reason: string }> = [];
     for (const check of this.#liveness) {
@@ -160,6 +171,11 @@ export abstract class Runtime implements ShutdownTarget {
 
   /** The bound port (after listen or start). */
   abstract get port(): number;
+
+  /** What the logged address starts with. */
+  protected get urlScheme(): string {
+    return 'http';
+  }
 
   get deadlineMs(): number {
     return this.config.shutdown.deadlineMs;
@@ -236,7 +252,7 @@ export abstract class Runtime implements ShutdownTarget {
     const { host } = this.config.http;
     this.logger.info(
       { host, port: this.port, startup_seconds: Math.round(process.uptime() * 1000) / 1000 },
-      `${this.config.name} started on http://${host}:${this.port}`,
+      `${this.config.name} started on ${this.urlScheme}://${host}:${this.port}`,
     );
     this.#logReadinessChange();
   }
@@ -254,7 +270,7 @@ export abstract class Runtime implements ShutdownTarget {
     if (verdict.ready) {
       this.logger.info(
         { host, port: this.port },
-        `${this.config.name} ready on http://${host}:${this.port}`,
+        `${this.config.name} ready on ${this.urlScheme}://${host}:${this.port}`,
       );
     } else {
       this.logger.warn(

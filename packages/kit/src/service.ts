@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
-import { HEADERS, UNMATCHED_ROUTE } from './contract.js';
+import { installAuthentication } from './auth/authenticate.js';
+import { FAULT_ENDPOINT, HEADERS, UNMATCHED_ROUTE } from './contract.js';
 import { registerBodyParsers } from './http/body-parsers.js';
 import { HttpClient } from './http/client.js';
 import { clientErrorHandler } from './http/client-error.js';
@@ -19,9 +20,16 @@ import {
 } from './http/traced-server.js';
 import { kitSchemaController } from './http/validators.js';
 import type { ShutdownPhase } from './lifecycle/shutdown.js';
+import { installRateLimiting } from './limits/rate-limiting.js';
 import { AccessLog } from './logging/access-log.js';
 import { HttpServerMetrics } from './metrics/service-metrics.js';
 import { Runtime, type RuntimeOptions } from './runtime.js';
+import { SecretStore } from './secrets/secret-store.js';
+import { installLoadShedding } from './shedding/load-shedding.js';
+import { reportCertificateHealth } from './tls/certificate-health.js';
+import { createListenerServer, type ListenerServer } from './tls/https-server.js';
+import { startRedirectListener } from './tls/redirect-listener.js';
+import { installSecurityHeaders } from './tls/security-headers.js';
 
 export interface ServiceOptions extends RuntimeOptions {
   /**
@@ -34,7 +42,9 @@ export interface ServiceOptions extends RuntimeOptions {
 /**
  * A Fastify app that meets the operational contract from its first line. Lifecycle:
  *
- *   createService()  →  register routes, probes, resources, tasks, startup steps
+ *   createService()  →  the request path's parts, in the order a request meets them: the kit's
+ *                       hook (route, ids), load shedding, security headers, authentication,
+ *                       rate limiting; then register routes, probes, resources, tasks, startup steps
  *   listen()         →  bind; /live answers, /startup and /ready answer 503
  *                       run startup steps, evaluate readiness once; /startup and /ready turn 200
  *   SIGTERM/SIGINT   →  shutdown(): the phases below, each logged with its duration
@@ -43,8 +53,14 @@ export class Service extends Runtime {
   readonly app: FastifyInstance;
   readonly http: HttpClient;
   readonly httpMetrics: HttpServerMetrics;
+  /** Resolves `${secret:name}` references through the configured providers. */
+  readonly secrets: SecretStore;
+  /** http or https: what the listener speaks (https when tls has a certificate). */
+  readonly scheme: 'http' | 'https';
   readonly #accessLevel: 'info' | 'debug' | 'off';
   readonly #accessLog: AccessLog;
+  /** The security headers' list, for answers no hook sees (frameworkErrors). */
+  readonly #securityHeaders: ReadonlyArray<[string, string]>;
 
   constructor(options: ServiceOptions) {
     // Interceptors are code, not configuration: they stay out of the validated config object.
@@ -52,12 +68,29 @@ export class Service extends Runtime {
     super(runtimeOptions);
     const { http, logging } = this.config;
     this.httpMetrics = new HttpServerMetrics(this.metrics.registry, this.config.metrics.maxSeries);
+    this.secrets = new SecretStore(this.config.secrets, {
+      environment: this.config.environment,
+      logger: this.logger,
+      env: options.env ?? process.env,
+    });
+    this.resources.add('secrets', () => this.secrets.close());
+    let listener: ListenerServer | undefined;
     this.app = Fastify({
       ...kitLoggingOptions(this.logger),
       serverFactory: tracedServerFactory({
         tracing: this.tracing,
         onRequestStart: () => this.httpMetrics.requestStarted(),
         onRequestEnd: (outcome) => this.#requestEnded(outcome),
+        createServer: (requestListener) => {
+          listener = createListenerServer(this.config.tls, requestListener, this.logger);
+          const { server, close } = listener;
+          this.resources.add('tls-files', close);
+          // With a serverFactory, Fastify leaves the server's timeouts to the factory.
+          server.keepAliveTimeout = http.keepAliveTimeoutMs;
+          server.requestTimeout = http.requestTimeoutMs;
+          server.headersTimeout = Math.min(server.headersTimeout, http.requestTimeoutMs);
+          return server;
+        },
       }),
       genReqId: requestIdOf,
       // Errors Fastify answers before any hook runs (a path it cannot decode, a parameter over
@@ -80,10 +113,17 @@ export class Service extends Runtime {
       keepAliveTimeout: http.keepAliveTimeoutMs,
       requestTimeout: http.requestTimeoutMs,
     });
+    // Fastify calls the server factory from its constructor: the listener exists by now.
+    const made = listener as ListenerServer;
+    this.scheme = made.scheme;
+    if (made.scheme === 'https') reportCertificateHealth(this, made);
     this.http = new HttpClient(this.tracing, {
       ...(outboundInterceptors ? { interceptors: outboundInterceptors } : {}),
+      policies: this.config.outbound,
+      registry: this.metrics.registry,
     });
     this.resources.add('http-client', () => this.http.close());
+    this.addHealthReport('outbound', () => this.http.health());
 
     this.#accessLevel = logging.accessLog;
     this.#accessLog = new AccessLog(this.logger);
@@ -103,10 +143,20 @@ export class Service extends Runtime {
       if (this.draining) reply.header('connection', 'close');
       done();
     });
+    installLoadShedding(this);
+    this.#securityHeaders = installSecurityHeaders(this);
+    installAuthentication(this);
+    installRateLimiting(this);
     this.app.setErrorHandler(sendProblem);
     this.app.setNotFoundHandler(sendNotFound);
     registerBodyParsers(this.app, { maxJsonDepth: http.maxJsonDepth });
     registerProbeRoutes(this.app, this);
+    if (http.faultRoute ?? this.config.environment !== 'production') {
+      // The message looks like a leak on purpose: a verifier checks that none of it comes back.
+      this.app.get(FAULT_ENDPOINT, { config: { auth: false, rateLimit: false } }, async () => {
+        throw new Error('deliberate fault: password=hunter2 at /srv/app/internal.js:1:1');
+      });
+    }
   }
 
   /** Fastify's frameworkErrors: the onRequest hook has not run, so its headers are set here. */
@@ -117,6 +167,7 @@ export class Service extends Runtime {
       reply.header(HEADERS.traceresponse, headers.traceresponse);
     }
     if (this.draining) reply.header('connection', 'close');
+    for (const [name, value] of this.#securityHeaders) reply.header(name, value);
     sendProblem(error, request, reply);
   }
 
@@ -150,7 +201,12 @@ export class Service extends Runtime {
       requestId: outcome.requestId,
       traceId: outcome.traceId,
       spanId: outcome.spanId,
+      subject: outcome.subject,
     });
+  }
+
+  protected override get urlScheme(): string {
+    return this.scheme;
   }
 
   get server(): Server {
@@ -167,6 +223,15 @@ export class Service extends Runtime {
     this.installProcessHooks();
     const { host, port } = this.config.http;
     await this.app.listen({ host, port });
+    const { redirectPort } = this.config.tls;
+    if (redirectPort !== undefined) {
+      const redirect = await startRedirectListener({
+        host,
+        port: redirectPort,
+        httpsPort: this.port,
+      });
+      this.resources.add('https-redirect', () => redirect.close());
+    }
     // startup() logs "started on …", and "ready on …" only once /ready answers 200.
     await this.startup();
     return { host, port: this.port };

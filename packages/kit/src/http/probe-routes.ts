@@ -37,8 +37,10 @@ export function registerProbeRoutes(app: FastifyInstance, runtime: Runtime): voi
     const results = runtime.readiness.results();
     const ready = runtime.ready();
     const live = runtime.liveness();
-    const degraded = results.some((r) => !r.ok);
-    const status = !live.alive || !ready.ready ? 'fail' : degraded ? 'warn' : 'pass';
+    const reports = runtime.healthReports();
+    const degraded = results.some((r) => !r.ok) || reports.some(([, r]) => r.status !== 'pass');
+    const failed = reports.some(([, r]) => r.status === 'fail');
+    const status = !live.alive || !ready.ready || failed ? 'fail' : degraded ? 'warn' : 'pass';
     return reply
       .code(status === 'fail' ? 503 : 200)
       .type('application/health+json')
@@ -61,6 +63,7 @@ export function registerProbeRoutes(app: FastifyInstance, runtime: Runtime): voi
           ...(r.details === undefined ? {} : { details: r.details }),
         })),
         liveness: live.failing,
+        ...Object.fromEntries(reports),
       });
   });
 

@@ -177,8 +177,13 @@ export function sendProblem(
     code: problem.code,
     status: problem.status,
   };
-  if (problem.status >= 500) request.log.error(fields, 'request failed');
-  else request.log.info({ ...fields, err: undefined, detail: problem.detail }, 'request rejected');
+  if (problem.status < 500) {
+    request.log.info({ ...fields, err: undefined, detail: problem.detail }, 'request rejected');
+  } else if (error instanceof BulwarkError && error.expose) {
+    request.log.warn({ ...fields, err: undefined, detail: problem.detail }, 'request refused');
+  } else {
+    request.log.error(fields, 'request failed');
+  }
   const span = trace.getActiveSpan();
   span?.setAttribute('error.id', problem.errorId);
   if (error instanceof MethodNotAllowedError) reply.header('allow', error.allow.join(', '));

@@ -22,6 +22,8 @@ interface RequestState {
   readonly startedAt: number;
   route: string;
   probe: boolean;
+  /** The authenticated subject, for the access line. */
+  subject?: string;
   /** Set when the response went out on the raw socket (a parser error mid-request). */
   answeredWith?: number;
 }
@@ -42,6 +44,8 @@ export interface RequestOutcome {
   readonly requestId: string;
   readonly traceId: string;
   readonly spanId: string;
+  /** The authenticated subject, when the request carried valid credentials. */
+  readonly subject: string | undefined;
 }
 
 export interface TracedServerOptions {
@@ -54,6 +58,8 @@ export interface TracedServerOptions {
    * outside the request's context: whatever it logs takes the ids from the outcome.
    */
   onRequestEnd: (outcome: RequestOutcome) => void;
+  /** Makes the server for the request listener: HTTPS, say. Plain HTTP by default. */
+  createServer?: (listener: (req: IncomingMessage, res: ServerResponse) => void) => Server;
 }
 
 /**
@@ -64,8 +70,9 @@ export interface TracedServerOptions {
  */
 export function tracedServerFactory(options: TracedServerOptions) {
   const { tracing, onRequestStart, onRequestEnd } = options;
+  const makeServer = options.createServer ?? createServer;
   return (handler: (req: IncomingMessage, res: ServerResponse) => void): Server => {
-    const server = createServer((req: TrackedRequest, res) => {
+    const server = makeServer((req: TrackedRequest, res) => {
       const inbound = req.headers[HEADERS.requestId];
       const requestId =
         typeof inbound === 'string' && ACCEPTABLE_REQUEST_ID.test(inbound)
@@ -114,6 +121,7 @@ export function tracedServerFactory(options: TracedServerOptions) {
           requestId,
           traceId,
           spanId,
+          subject: state.subject,
         });
       });
       context.with(requestContext, handler, undefined, req, res);
@@ -149,6 +157,12 @@ export function routeMatched(
   state.route = route;
   state.probe = probe;
   return { requestId: state.requestId, traceresponse: traceresponseFor(state.span) };
+}
+
+/** Records who the request authenticated as, for the access line. */
+export function authenticatedAs(req: IncomingMessage, subject: string): void {
+  const state = (req as TrackedRequest)[STATE];
+  if (state !== undefined) state.subject = subject;
 }
 
 /**

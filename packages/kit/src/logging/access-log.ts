@@ -11,6 +11,8 @@ export interface AccessRecord {
   readonly requestId: string;
   readonly traceId: string;
   readonly spanId: string;
+  /** The authenticated subject: a name from a verified credential, escaped as JSON. */
+  readonly subject?: string | undefined;
 }
 
 export type AccessLevel = 'info' | 'debug';
@@ -44,7 +46,7 @@ export class AccessLog {
     if (!this.#logger.isLevelEnabled(level)) return;
     const durationMs = Math.round(record.seconds * 100_000) / 100;
     this.#stream.write(
-      `{"level":"${level}","time":"${isoNow()}"${this.#bindings},"trace_id":"${record.traceId}","span_id":"${record.spanId}","request_id":${JSON.stringify(record.requestId)},"method":${JSON.stringify(record.method)},"route":${JSON.stringify(record.route)},"status":${record.status},"duration_ms":${durationMs},"msg":"request completed"}\n`,
+      `{"level":"${level}","time":"${isoNow()}"${this.#bindings},"trace_id":"${record.traceId}","span_id":"${record.spanId}","request_id":${JSON.stringify(record.requestId)},"method":${JSON.stringify(record.method)},"route":${JSON.stringify(record.route)},"status":${record.status},"duration_ms":${durationMs}${record.subject === undefined ? '' : `,"subject":${JSON.stringify(record.subject)}`},"msg":"request completed"}\n`,
     );
   }
 }

@@ -1,3 +1,5 @@
+import { scrubKnownSecretValues } from '../secrets/known-secret-values.js';
+
 /**
  * The safety net under every log line. pino's own `redact` matches exact, case-sensitive paths,
  * so `Authorization` at an unexpected depth, or a token inside an error message, would get
@@ -74,8 +76,10 @@ const MAYBE_SECRET =
   /PRIVATE KEY|:\/\/|bearer|basic|digest|token|key|secret|pass|pwd|sig|eyJ|authorization|cookie/i;
 
 export function scrubString(value: string): string {
-  if (!MAYBE_SECRET.test(value)) return value;
-  let out = value;
+  // Values the secret stores handed out, by exact match: no pattern recognizes an opaque one.
+  const known = scrubKnownSecretValues(value, REDACTED);
+  if (!MAYBE_SECRET.test(known)) return known;
+  let out = known;
   for (const [pattern, replacement] of STRING_RULES) out = out.replace(pattern, replacement);
   return out;
 }

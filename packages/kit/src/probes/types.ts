@@ -74,3 +74,12 @@ export interface ProbeResult {
   readonly error: string | undefined;
   readonly details: ProbeDetails | undefined;
 }
+
+/**
+ * A part's own line in /health (circuit breakers, load shedding): its status joins the overall
+ * one (warn degrades a pass, fail fails it), the rest of the object is shown as is.
+ */
+export interface HealthReport {
+  readonly status: 'pass' | 'warn' | 'fail';
+  readonly [detail: string]: unknown;
+}
