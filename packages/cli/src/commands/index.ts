@@ -10,7 +10,9 @@ type RegisterCommand = (program: Command, setExitCode: SetExitCode) => void;
  * One line per command keeps additions conflict-free.
  */
 const COMMANDS = new Map<string, () => Promise<RegisterCommand>>([
+  ['api-keys', async () => (await import('./api-keys.js')).registerApiKeys],
   ['audit', async () => (await import('./audit.js')).registerAudit],
+  ['certs', async () => (await import('./certs.js')).registerCerts],
   ['drill', async () => (await import('./drill.js')).registerDrill],
   ['evidence', async () => (await import('./evidence.js')).registerEvidence],
   ['gate', async () => (await import('./gate.js')).registerGate],
