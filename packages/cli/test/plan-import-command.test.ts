@@ -27,11 +27,11 @@ describe('bulwark plan import', () => {
     ]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`imported 52 criteria from ${SHARED_PLAN} (todo 52) into ${out}`);
-    expect(run.stdout).toContain('bound to checks (5):');
+    expect(run.stdout).toContain('bound to checks (6):');
     expect(run.stdout).toMatch(
       /probe\.latency\s+\{"p95Ms":200,"endpoints":\["\/live","\/ready"\]\}/,
     );
-    expect(run.stdout).toContain('manual (47)');
+    expect(run.stdout).toContain('manual (46)');
     expect(run.stdout).toContain(
       'trace.propagation checks HTTP requests; this asks for trace context in kafka traffic',
     );
@@ -57,7 +57,7 @@ describe('bulwark plan import', () => {
     expect(run.code).toBe(0);
     expect(run.stdout.startsWith('# Imported by `bulwark plan import`')).toBe(true);
     expect(parsePlan(run.stdout, 'stdout', defaultRegistry()).criteria).toHaveLength(52);
-    expect(run.stderr).toContain('bound to checks (5):');
+    expect(run.stderr).toContain('bound to checks (6):');
   });
 
   it('--format json lists what it bound and what it left manual, and why', async () => {
@@ -65,13 +65,13 @@ describe('bulwark plan import', () => {
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout);
     expect(report).toMatchObject({ criteria: 52, byStatus: { todo: 52 }, output: null });
-    expect(report.bound).toHaveLength(5);
-    expect(report.bound[3]).toMatchObject({
+    expect(report.bound).toHaveLength(6);
+    expect(report.bound[4]).toMatchObject({
       criterion: 'acceptance-criteria.http-services-respond-ready-live-200ms',
       check: 'probe.latency',
       with: { p95Ms: 200, endpoints: ['/live', '/ready'] },
     });
-    expect(report.manual).toHaveLength(47);
+    expect(report.manual).toHaveLength(46);
     expect(report.manual.every((m: { reason: string }) => m.reason.length > 0)).toBe(true);
     expect(parsePlan(report.yaml, 'json', defaultRegistry()).criteria).toHaveLength(52);
   });

@@ -126,6 +126,8 @@ describe('bulwark probe against a kit service', () => {
       ['health', true],
       ['metrics', true],
       ['trace', true],
+      ['headers', true],
+      ['errors', true],
     ]);
     const live = check(report, 'live').measurements;
     expect(live).toMatchObject({ samples: 3, p95LimitMs: 5000 });
@@ -142,7 +144,7 @@ describe('bulwark probe against a kit service', () => {
     expect(stdout.match(/^ {2}check +result +detail +p50 \/ p95$/gm)).toHaveLength(2);
     expect(stdout).toMatch(/^ {2}live +pass +200 on 3 of 3 +[\d.]+ \/ [\d.]+ ms$/m);
     expect(stdout).toMatch(/^ {2}health +pass +200 on 3 of 3, status pass, 0 components/m);
-    expect(stdout.trimEnd().split('\n').at(-1)).toBe('ok: all 14 checks passed');
+    expect(stdout.trimEnd().split('\n').at(-1)).toBe('ok: all 18 checks passed');
   });
 
   it('names the failing components when /ready answers 503', async () => {
@@ -354,8 +356,10 @@ describe('bulwark probe usage', () => {
     const { code, stdout } = await probe('--help');
     expect(code).toBe(0);
     expect(stdout).toMatch(/--samples <n> +requests per probe endpoint \(default: 20\)/);
-    expect(stdout).toMatch(/--p95-ms <ms> +p95 latency limit per probe endpoint \(default: 200\)/);
-    expect(stdout).toMatch(/--timeout-ms <ms> +[^\n]+\(default: 2000\)/);
+    expect(stdout).toMatch(
+      /--p95-ms <ms> +p95 latency limit per probe endpoint \(default:\s+200\)/,
+    );
+    expect(stdout).toMatch(/--timeout-ms <ms> +[^(]+\(default: 2000\)/);
     expect(stdout).toContain('Exit codes: 0 every check passed, 1 a check failed');
   });
 

@@ -17,6 +17,7 @@ describe('defaultRegistry', () => {
     expect(registry.list().map((p) => [p.id, p.scope, p.kinds ?? null])).toEqual([
       ['api.versioned', 'service', ['http', 'ledger', 'tool-gate']],
       ['audit.controls', 'environment', null],
+      ['auth.enforced', 'service', ['http']],
       ['drill.dependency', 'service', ['http', 'worker', 'ledger', 'tool-gate']],
       ['drill.kill', 'service', ['http', 'worker', 'ledger', 'tool-gate']],
       ['drill.load', 'service', ['http', 'ledger', 'tool-gate']],
@@ -24,15 +25,20 @@ describe('defaultRegistry', () => {
       ['drill.shutdown', 'service', ['http', 'worker', 'ledger', 'tool-gate']],
       ['drill.soak', 'service', ['http', 'ledger', 'tool-gate']],
       ['errors.problem-json', 'service', ['http', 'ledger', 'tool-gate']],
+      ['errors.sanitized', 'service', ['http', 'ledger', 'tool-gate']],
       ['gate.egress-denied', 'service', ['tool-gate']],
       ['gate.mode', 'service', ['tool-gate']],
       ['gate.policy', 'service', ['tool-gate']],
       ['gate.transitions-signed', 'service', ['tool-gate']],
+      ['headers.security', 'service', ['http', 'ledger', 'tool-gate']],
       ['ledger.verify', 'service', ['ledger']],
       ['manual.attestation', 'environment', null],
       ['metrics.contract', 'service', ['http', 'worker', 'ledger', 'tool-gate']],
       ['probe.contract', 'service', ['http', 'worker', 'ledger', 'tool-gate']],
       ['probe.latency', 'service', ['http', 'worker', 'ledger', 'tool-gate']],
+      ['ratelimit.enforced', 'service', ['http']],
+      ['tls.certificate', 'service', ['http', 'ledger', 'tool-gate']],
+      ['tls.redirect', 'environment', null],
       ['trace.propagation', 'service', ['http', 'worker', 'ledger', 'tool-gate']],
     ]);
     for (const plugin of registry.list()) expect(plugin.description).not.toBe('');

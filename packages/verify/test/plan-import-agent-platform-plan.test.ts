@@ -46,6 +46,7 @@ describe('plan import: the agent platform plan (001)', () => {
         'probe.contract',
         {},
       ],
+      ['security-posture.validate-jwt-algorithms-enforced', 'auth.enforced', {}],
       [
         'acceptance-criteria.http-services-respond-ready-live-200ms',
         'probe.latency',

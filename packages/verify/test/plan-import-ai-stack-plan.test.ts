@@ -33,10 +33,25 @@ describe('plan import: the AI stack roadmap (003)', () => {
 
   it('binds exactly these checks', () => {
     expect(bindings(plan)).toEqual([
+      ['add-tls-https.external-endpoints-use-https', 'tls.certificate', {}],
+      [
+        'add-tls-https.http-requests-redirect-https',
+        'tls.redirect',
+        { url: 'http://localhost:8088', to: 'https://localhost:8443' },
+      ],
+      [
+        'implement-api-authentication.test-verify-unauthenticated-requests-fail',
+        'auth.enforced',
+        {},
+      ],
+      ['implement-api-authentication.401-errors-missing-invalid-keys', 'auth.enforced', {}],
+      ['sanitize-error-messages.add-generic-error-messages-users', 'errors.sanitized', {}],
       ['sanitize-error-messages.test-verify-stack-traces-not-api', 'errors.problem-json', {}],
+      ['sanitize-error-messages.api-responses-have-generic-error-messages', 'errors.sanitized', {}],
       ['sanitize-error-messages.stack-traces-only-server-logs', 'errors.problem-json', {}],
       ['add-prometheus-metrics.add-metrics-endpoints-services', 'metrics.contract', {}],
       ['add-prometheus-metrics.services-expose-metrics-endpoint', 'metrics.contract', {}],
+      ['phase-2-success.tls-enabled-external-endpoints-note-full', 'tls.certificate', {}],
     ]);
   });
 

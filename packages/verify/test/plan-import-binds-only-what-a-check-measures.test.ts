@@ -111,7 +111,7 @@ describe('plan import: binding criteria to checks', () => {
     expect(manual('Backups run every hour')).toBe(
       'no check measures backups and restore drills yet',
     );
-    expect(manual('HTTP requests redirect to HTTPS')).toBe(
+    expect(manual('Configure nginx with TLS termination')).toBe(
       'no check measures TLS, redirects or encryption yet',
     );
     expect(manual('Something nobody can measure')).toBe('no check measures this yet');

@@ -10,7 +10,7 @@ export function printProbeReport(report: ProbeReport, terminal: Terminal): void 
     terminal.out(`${color.bold(target.url)}${state}`);
     const rows = target.checks.map((check) => [
       check.id,
-      check.ok ? color.green('pass') : color.red('FAIL'),
+      verdict(check, color),
       check.detail,
       timings(check),
     ]);
@@ -21,13 +21,22 @@ export function printProbeReport(report: ProbeReport, terminal: Terminal): void 
   const failed = checks.filter((c) => !c.ok).length;
   const unreachable = report.targets.filter((t) => !t.reachable).length;
   if (report.ok) {
-    terminal.out(color.green(`ok: all ${checks.length} checks passed`));
+    const warned = checks.filter((c) => c.status === 'warn').length;
+    const note = warned > 0 ? `, ${warned} with a warning` : '';
+    terminal.out(color.green(`ok: all ${checks.length} checks passed${note}`));
   } else {
     const parts = [`${failed} of ${checks.length} checks failed`];
     if (unreachable > 0)
       parts.push(`${unreachable} of ${report.targets.length} targets unreachable`);
     terminal.out(color.red(`not ok: ${parts.join(', ')}`));
   }
+}
+
+/** pass or FAIL; the security checks also warn (met, worth a look) or skip (not judged). */
+function verdict(check: CheckResult, color: Terminal['color']): string {
+  if (check.status === 'warn') return color.yellow('warn');
+  if (check.status === 'skip') return color.yellow('SKIP');
+  return check.ok ? color.green('pass') : color.red('FAIL');
 }
 
 function timings(check: CheckResult): string {

@@ -5,11 +5,17 @@ import { drillRestoreCheck } from './drill/restore.js';
 import { drillShutdownCheck } from './drill/shutdown.js';
 import { drillSoakCheck } from './drill/soak.js';
 import { apiVersionedCheck } from './live/api-versioned.js';
+import { authEnforcedCheck } from './live/auth-enforced.js';
 import { errorsProblemJsonCheck } from './live/errors-problem-json.js';
+import { errorsSanitizedCheck } from './live/errors-sanitized.js';
+import { headersSecurityCheck } from './live/headers-security.js';
 import { ledgerVerifyCheck } from './live/ledger-verify.js';
 import { metricsContractCheck } from './live/metrics-contract.js';
 import { probeContractCheck } from './live/probe-contract.js';
 import { probeLatencyCheck } from './live/probe-latency.js';
+import { ratelimitEnforcedCheck } from './live/ratelimit-enforced.js';
+import { tlsCertificateCheck } from './live/tls-certificate.js';
+import { tlsRedirectCheck } from './live/tls-redirect.js';
 import {
   gateEgressDeniedCheck,
   gateModeCheck,
@@ -29,6 +35,12 @@ export const BUILTIN_CHECKS = [
   tracePropagationCheck,
   errorsProblemJsonCheck,
   apiVersionedCheck,
+  authEnforcedCheck,
+  errorsSanitizedCheck,
+  headersSecurityCheck,
+  tlsCertificateCheck,
+  tlsRedirectCheck,
+  ratelimitEnforcedCheck,
   ledgerVerifyCheck,
   gateModeCheck,
   gatePolicyCheck,

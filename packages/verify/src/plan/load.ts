@@ -35,9 +35,11 @@ export interface LoadedPlan {
 }
 
 /**
- * Service and database URLs may name environment variables, compose-style (`${CORE_API_URL:-http://127.0.0.1:8080}`),
- * so one plan follows a stack whose ports moved and keeps passwords out of the file. Nothing else
- * in a plan is interpolated: criteria and waivers mean the same whoever runs them.
+ * Service and database URLs, and the `url` and `to` a check binding's `with` names (tls.redirect's
+ * plain-HTTP address), may name environment variables, compose-style
+ * (`${CORE_API_URL:-http://127.0.0.1:8080}`), so one plan follows a stack whose ports moved and
+ * keeps passwords out of the file. Nothing else in a plan is interpolated: criteria and waivers
+ * mean the same whoever runs them.
  */
 export type PlanVariables = Readonly<Record<string, string | undefined>>;
 
@@ -142,6 +144,29 @@ function interpolateUrls(root: unknown, variables: PlanVariables, report: Report
       });
     }
   }
+  const criteria = (root as { criteria?: unknown }).criteria;
+  if (!Array.isArray(criteria)) return;
+  criteria.forEach((criterion: unknown, i) => {
+    const checks = (criterion as { checks?: unknown } | null)?.checks;
+    if (!Array.isArray(checks)) return;
+    checks.forEach((binding: unknown, j) => {
+      const params = (binding as { with?: unknown } | null)?.with as
+        | Record<string, unknown>
+        | undefined;
+      for (const field of ['url', 'to'] as const) {
+        const value = params?.[field];
+        if (typeof value !== 'string' || !value.includes('$')) continue;
+        const result = interpolate(value, env);
+        if (result.provenance === 'unset' && result.value === '') {
+          report(
+            ['criteria', i, 'checks', j, 'with', field],
+            `${value} names a variable that is not set`,
+          );
+        }
+        (params as Record<string, string>)[field] = result.value;
+      }
+    });
+  });
 }
 
 function checkReferences(plan: Plan, registry: CheckRegistry, report: Report): void {

@@ -56,6 +56,42 @@ export const ServiceControl = Type.Object(
 
 export const SERVICE_KINDS = ['http', 'worker', 'ledger', 'tool-gate'] as const;
 
+/** A file path, relative to the plan file; read when the checks run. */
+const FilePath = Type.String({ minLength: 1, maxLength: 4096 });
+
+/**
+ * How live checks trust an https service. Verification is never turned off: a private CA is
+ * trusted in place of the system roots.
+ */
+export const ServiceTls = Type.Object(
+  {
+    /** PEM file of the CA the service's certificate chains to (a private or development CA). */
+    caFile: Type.Optional(FilePath),
+    /** The name the certificate must carry (and the SNI sent), when the URL's host is not it. */
+    serverName: Type.Optional(
+      Type.String({ pattern: '^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * Credentials live checks send to the service's API routes (never to its probe endpoints). Only
+ * file paths are written in the plan; the secret is read at run time and never written into
+ * evidence, reports or messages.
+ */
+export const ServiceCredentials = Type.Object(
+  {
+    /** A file holding one API key. */
+    apiKeyFile: Type.Optional(FilePath),
+    /** The header the key goes in; x-api-key when omitted (the kit's default). */
+    apiKeyHeader: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9-]{1,64}$' })),
+    /** A file holding one bearer token (a JWT), sent as `Authorization: Bearer <token>`. */
+    bearerTokenFile: Type.Optional(FilePath),
+  },
+  { additionalProperties: false },
+);
+
 export const PlanService = Type.Object(
   {
     name: Id,
@@ -64,6 +100,8 @@ export const PlanService = Type.Object(
     /** http: a kit service; worker: a kit worker's ops port; ledger: the ledger service. */
     kind: Type.Optional(Type.Union(SERVICE_KINDS.map((k) => Type.Literal(k)))),
     control: Type.Optional(ServiceControl),
+    tls: Type.Optional(ServiceTls),
+    credentials: Type.Optional(ServiceCredentials),
   },
   { additionalProperties: false },
 );
@@ -197,3 +235,5 @@ export type Plan = Static<typeof Plan>;
 export type PlanEnvironment = Static<typeof PlanEnvironment>;
 export type PlanService = Static<typeof PlanService>;
 export type ServiceControl = Static<typeof ServiceControl>;
+export type ServiceTls = Static<typeof ServiceTls>;
+export type ServiceCredentials = Static<typeof ServiceCredentials>;

@@ -42,7 +42,10 @@ interface Provocation {
  * Provokes three errors a client can cause without knowing the API: an unknown path, a method
  * the probe routes do not take, and a malformed JSON body. Each answer must be an error (4xx or
  * 5xx) in RFC 9457 problem+json with `status`, `title` and the kit's `errorId` (the key into the
- * service's logs), and must not carry a stack trace or the paths one leaves.
+ * service's logs), and must not carry a stack trace or the paths one leaves. When the plan gives
+ * the service credentials, the unknown path and the malformed body carry them (the target's
+ * client adds them to every path but the probes), so with auth on the body still reaches the
+ * JSON parser instead of stopping at a 401.
  */
 export const errorsProblemJsonCheck: CheckPlugin<ErrorsProblemJsonParamsValue> = {
   id: 'errors.problem-json',

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
-import { Agent, type Dispatcher, errors, request } from 'undici';
+import { Agent, buildConnector, type Dispatcher, errors, request } from 'undici';
 
 /** What a probe request produced: an HTTP answer, or the reason there was none. */
 export type Exchange = Answer | Failure;
@@ -60,13 +60,47 @@ export function isUnreachable(failure: Failure): boolean {
   return UNREACHABLE.has(failure.cause);
 }
 
-export interface HttpProbeClientOptions {
+/**
+ * Whom an https target's certificate must chain to, and the name it must carry. Verification is
+ * never turned off: a private CA is trusted instead of the system roots, never "anything".
+ */
+export interface TlsTrust {
+  /** PEM certificates: the CAs trusted for this target, in place of the system roots. */
+  readonly ca?: string;
+  /** The name the certificate must carry (and the SNI sent), when the URL's host is not it. */
+  readonly serverName?: string;
+}
+
+/** How a client reaches one service: the TLS trust, and the credentials it may send. */
+export interface ClientAccess {
+  readonly tls?: TlsTrust;
+  /**
+   * Headers that authenticate a request (`x-api-key`, `authorization`). Secret: they go on the
+   * wire only, never into an answer, an evidence record or a message.
+   */
+  readonly credentials?: Readonly<Record<string, string>>;
+  /**
+   * Which URLs get `credentials` when a request does not say (`RequestOptions.credentials`):
+   * the contract's probe endpoints stay anonymous, since the kit never authenticates them.
+   */
+  readonly sendsCredentials?: (url: URL) => boolean;
+}
+
+export interface HttpProbeClientOptions extends ClientAccess {
   /** Whole-request budget: connect, headers and body together. */
   readonly timeoutMs: number;
+  /** Parallel connections to one origin; 1 (the default) queues requests on one connection. */
+  readonly connections?: number;
 }
 
 export interface GetOptions {
   readonly headers?: Record<string, string>;
+  /**
+   * `service`: add the client's credentials; `none`: send none (an unauthenticated request, or
+   * one carrying deliberately wrong credentials in `headers`). By default the client's
+   * `sendsCredentials` decides by URL.
+   */
+  readonly credentials?: 'service' | 'none';
   /** Bodies past this are abandoned, so a runaway endpoint cannot exhaust memory. */
   readonly maxBodyBytes: number;
   /** Ends the exchange early (Ctrl-C, the run's deadline); reported as `aborted`. */
@@ -79,6 +113,12 @@ export interface RequestOptions extends GetOptions {
   readonly body?: string | Uint8Array;
 }
 
+/** Lets `forService` hand a derived client its parent's pool without a public option. */
+const POOL = Symbol('pool');
+interface PooledOptions extends HttpProbeClientOptions {
+  readonly [POOL]?: { readonly agent: Agent; readonly owner: HttpProbeClient };
+}
+
 /**
  * One keep-alive connection pool per probe run (and per `bulwark verify` run, shared by its
  * checks). Every request has one deadline for the whole
@@ -88,16 +128,51 @@ export interface RequestOptions extends GetOptions {
 export class HttpProbeClient {
   readonly #agent: Agent;
   readonly #timeoutMs: number;
+  readonly #credentials: Readonly<Record<string, string>>;
+  readonly #sendsCredentials: (url: URL) => boolean;
+  /** Pools of the services `forService` derived, by trust; this client closes them. */
+  readonly #trustAgents = new Map<string, Agent>();
+  /** A client from `forService` shares its parent's pools and leaves closing them to it. */
+  readonly #owner: HttpProbeClient | undefined;
 
   constructor(options: HttpProbeClientOptions) {
+    const pool = (options as PooledOptions)[POOL];
     this.#timeoutMs = options.timeoutMs;
-    this.#agent = new Agent({
-      connect: { timeout: options.timeoutMs },
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-      connections: 1,
-      pipelining: 1,
-    });
+    this.#agent = pool?.agent ?? createAgent(options.timeoutMs, options.tls, options.connections);
+    this.#owner = pool?.owner;
+    this.#credentials = options.credentials ?? {};
+    this.#sendsCredentials = options.sendsCredentials ?? (() => true);
+  }
+
+  /** The per-request deadline this client was made with. */
+  get timeoutMs(): number {
+    return this.#timeoutMs;
+  }
+
+  /** True when this client holds credentials to send. */
+  get hasCredentials(): boolean {
+    return Object.keys(this.#credentials).length > 0;
+  }
+
+  /**
+   * A client for one service: its TLS trust and credentials, on this client's deadline. Services
+   * that trust the same CA share one pool; the derived client is closed with this one.
+   */
+  forService(access: ClientAccess): HttpProbeClient {
+    const root = this.#owner ?? this;
+    const { tls } = access;
+    let agent = root.#agent;
+    if (tls?.ca !== undefined || tls?.serverName !== undefined) {
+      const key = JSON.stringify([tls.ca ?? null, tls.serverName ?? null]);
+      agent = root.#trustAgents.get(key) ?? createAgent(this.#timeoutMs, tls);
+      root.#trustAgents.set(key, agent);
+    }
+    const options: PooledOptions = {
+      timeoutMs: this.#timeoutMs,
+      ...access,
+      [POOL]: { agent, owner: root },
+    };
+    return new HttpProbeClient(options);
   }
 
   get(url: URL, options: GetOptions): Promise<Exchange> {
@@ -113,7 +188,7 @@ export class HttpProbeClient {
     try {
       const response = await request(url, {
         method: options.method as Dispatcher.HttpMethod,
-        headers: options.headers,
+        headers: this.#headersFor(url, options),
         ...(options.body === undefined ? {} : { body: options.body }),
         dispatcher: this.#agent,
         signal,
@@ -147,8 +222,51 @@ export class HttpProbeClient {
 
   /** Drops every connection at once: a silent server must not hold the process open. */
   async close(): Promise<void> {
-    await this.#agent.destroy().catch(() => undefined);
+    if (this.#owner !== undefined) return;
+    const agents = [this.#agent, ...this.#trustAgents.values()];
+    this.#trustAgents.clear();
+    await Promise.all(agents.map((agent) => agent.destroy().catch(() => undefined)));
   }
+
+  #headersFor(url: URL, options: GetOptions): Record<string, string> | undefined {
+    const send =
+      options.credentials === undefined
+        ? this.#sendsCredentials(url)
+        : options.credentials === 'service';
+    if (!send || !this.hasCredentials) return options.headers;
+    return { ...options.headers, ...this.#credentials };
+  }
+}
+
+/**
+ * A pool with the whole-request deadline as its connect timeout. With a TLS trust, the connector
+ * is wrapped so the configured server name wins over the URL's host (undici otherwise derives
+ * SNI and the name it verifies from the URL).
+ */
+function createAgent(timeoutMs: number, trust: TlsTrust | undefined, connections = 1): Agent {
+  const connector =
+    trust === undefined
+      ? undefined
+      : buildConnector({
+          timeout: timeoutMs,
+          ...(trust.ca === undefined ? {} : { ca: trust.ca }),
+        });
+  return new Agent({
+    connect:
+      connector === undefined
+        ? { timeout: timeoutMs }
+        : (options, callback) =>
+            connector(
+              trust?.serverName === undefined
+                ? options
+                : { ...options, servername: trust.serverName },
+              callback,
+            ),
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    connections,
+    pipelining: 1,
+  });
 }
 
 /**

@@ -4,6 +4,24 @@
  */
 export { describeBody, headerOf, jsonObjectOf, oneLine } from './answer.js';
 export {
+  type AuthEnforcedParamsValue,
+  authEnforcedCheck,
+  judgeAuthEnforced,
+} from './auth-enforced.js';
+export {
+  type ErrorsSanitizedParamsValue,
+  errorsSanitizedCheck,
+  FAULT_PLANTED_TEXT,
+  judgeErrorsSanitized,
+} from './errors-sanitized.js';
+export {
+  type HeadersSecurityParamsValue,
+  headersSecurityCheck,
+  judgeHeadersSecurity,
+  judgeSecurityHeaders,
+} from './headers-security.js';
+export type { ClientAccess, TlsTrust } from './http.js';
+export {
   type Answer,
   type Exchange,
   type Failure,
@@ -15,6 +33,7 @@ export {
   type RequestOptions,
 } from './http.js';
 export { type LatencySummary, roundMs, summarize } from './latency.js';
+export type { LiveRun } from './live-check.js';
 export {
   endpointUrl,
   type ProbeCheckId,
@@ -27,6 +46,7 @@ export {
   runTraceCheck,
   SAMPLED_CHECKS,
 } from './probe-checks.js';
+export { runSecurityProbeChecks, type SecurityProbeOptions } from './probe-security.js';
 export {
   type MetricFamily,
   type MetricType,
@@ -34,3 +54,32 @@ export {
   parsePrometheusText,
   type Sample,
 } from './prometheus-text.js';
+export {
+  judgeRatelimitEnforced,
+  type RatelimitEnforcedParamsValue,
+  ratelimitEnforcedCheck,
+  retryAfterMs,
+} from './ratelimit-enforced.js';
+export {
+  DEFAULT_API_KEY_HEADER,
+  loadServiceAccess,
+  type ServiceAccess,
+  ServiceAccessError,
+  type ServiceAccessSpec,
+} from './service-access.js';
+export {
+  createServiceTarget,
+  type ServiceTarget,
+  type ServiceTargetOptions,
+} from './service-target.js';
+export {
+  judgeTlsCertificate,
+  type TlsCertificateParamsValue,
+  tlsCertificateCheck,
+} from './tls-certificate.js';
+export {
+  judgeTlsRedirect,
+  type RedirectRun,
+  type TlsRedirectParamsValue,
+  tlsRedirectCheck,
+} from './tls-redirect.js';

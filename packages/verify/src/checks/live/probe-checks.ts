@@ -16,14 +16,28 @@ export type ProbeCheckId =
   | 'ready'
   | 'health'
   | 'metrics'
-  | 'trace';
+  | 'trace'
+  | 'tls'
+  | 'headers'
+  | 'errors'
+  | 'auth'
+  | 'ratelimit'
+  | 'redirect';
 
 /** Figures behind a verdict: latencies in ms, sizes in bytes, names as strings. */
-export type ProbeMeasurements = Readonly<Record<string, number | string | readonly string[]>>;
+export type ProbeMeasurements = Readonly<
+  Record<string, number | string | boolean | readonly string[] | readonly number[]>
+>;
 
 export interface ProbeCheckResult {
   readonly id: ProbeCheckId;
   readonly ok: boolean;
+  /**
+   * The security checks' verdict, which has more than two values: `warn` is ok (met, with
+   * something worth a look), `skip` is not (nothing was judged). Absent on the contract checks,
+   * whose verdict is `ok` alone.
+   */
+  readonly status?: 'pass' | 'warn' | 'fail' | 'skip';
   /** One line saying what was seen; on failure, what was wrong. */
   readonly detail: string;
   readonly measurements: ProbeMeasurements;

@@ -4,6 +4,7 @@ import type { CheckContext } from '../check.js';
 import { jsonObjectOf } from './answer.js';
 import type { HttpProbeClient } from './http.js';
 import { endpointUrl } from './probe-checks.js';
+import { loadServiceAccess, type ServiceAccess } from './service-access.js';
 
 /** A service check was run without a service: the runner's mistake, recorded as `error`. */
 export class MissingServiceError extends Error {
@@ -14,7 +15,13 @@ export class MissingServiceError extends Error {
 export interface ServiceTarget {
   readonly service: PlanService;
   readonly base: URL;
+  /**
+   * The run's client as this service needs it: its TLS trust, and its credentials on every
+   * request but the contract's probes (a request may say `credentials: 'none'` or `'service'`).
+   */
   readonly client: HttpProbeClient;
+  /** The credentials and trust in use, described for evidence (file names, never contents). */
+  readonly access: ServiceAccess;
   readonly signal: AbortSignal;
   /** `<base path><path>` as a URL: the contract's paths are appended to the base's path. */
   url(path: string): URL;
@@ -23,12 +30,38 @@ export interface ServiceTarget {
 export function serviceTarget(checkId: string, ctx: CheckContext): ServiceTarget {
   const service = ctx.service;
   if (!service) throw new MissingServiceError(`${checkId} runs against a service; none was given`);
+  return createServiceTarget(service, {
+    client: ctx.shared.http,
+    baseDir: ctx.planDir,
+    signal: ctx.signal,
+  });
+}
+
+export interface ServiceTargetOptions {
+  /** The run's client; the target's is derived from it with the service's trust and credentials. */
+  readonly client: HttpProbeClient;
+  /** Relative CA and credential files resolve against this (the plan's directory). */
+  readonly baseDir: string;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * A target for any service, planned or not (`bulwark probe` builds one from its flags). Reads
+ * the service's CA and credential files now, so a missing file is one clear error up front
+ * (ServiceAccessError) rather than a puzzling 401 later.
+ */
+export function createServiceTarget(
+  service: PlanService,
+  options: ServiceTargetOptions,
+): ServiceTarget {
   const base = new URL(service.url);
+  const access = loadServiceAccess(service, base, options.baseDir);
   return {
     service,
     base,
-    client: ctx.shared.http,
-    signal: ctx.signal,
+    client: options.client.forService(access.client),
+    access,
+    signal: options.signal,
     url: (path) => endpointUrl(base, path),
   };
 }

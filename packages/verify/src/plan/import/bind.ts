@@ -180,13 +180,185 @@ const errorsProblemJson: Rule = (_text, lower) => {
       because: 'error answers must be application/problem+json with an errorId and no stack trace',
     };
   }
-  if (/\berror ids?\b/.test(lower)) {
+  // "Error ids that support can find in the logs": the answer's id is checkable, the logs are
+  // not. Error ids the answers carry, without the logs, are errors.sanitized's.
+  if (/\berror ids?\b/.test(lower) && !ERRORS_SANITIZED.test(lower)) {
     return {
       nearMiss:
         'errors.problem-json checks that error answers carry an errorId; finding it in the logs needs a person',
     };
   }
   return undefined;
+};
+
+/** A plan's record of work done ('Commit: "security: sanitize error messages"'), not a claim. */
+const COMMIT_ITEM = /^\s*commit:/;
+const ERRORS_SANITIZED =
+  /\bsanitiz\w* (error|exception)s?\b|\b(errors?|exceptions?) (are |is )?sanitiz\w*|\bgeneric error messages?\b|\berrors? (that )?carry (an )?error ids?\b/;
+
+/**
+ * "Sanitized errors", "generic error messages": errors.sanitized provokes a 404, a 400, a 401
+ * (with auth on) and a 500, and requires problem details with an errorId and nothing of the
+ * exception (stack, message, planted secret) in any of them. Finding the id in the logs is still
+ * a person's job.
+ */
+const errorsSanitized: Rule = (_text, lower) => {
+  if (COMMIT_ITEM.test(lower) || !ERRORS_SANITIZED.test(lower)) return undefined;
+  if (/\b(logs?|support|correlat\w*)\b/.test(lower)) {
+    return {
+      nearMiss:
+        'errors.sanitized checks what the answers carry; finding an error id in the logs needs a person',
+    };
+  }
+  return {
+    check: 'errors.sanitized',
+    with: {},
+    because:
+      'sanitized errors: a provoked 404, 400, 401 and 500 answer problem+json with an errorId, with no stack trace, exception message or secret',
+  };
+};
+
+/**
+ * "401 for a missing or invalid key", "unauthenticated requests fail", "JWT algorithms
+ * enforced": auth.enforced sends no credentials, a wrong API key, a forged bearer JWT and an
+ * alg=none one, each of which must get a 401 with a challenge. It knows only the paths it is
+ * given, so "all endpoints" is a near miss: nothing outside can list every route.
+ */
+const authEnforced: Rule = (_text, lower) => {
+  if (COMMIT_ITEM.test(lower)) return undefined;
+  const refused401 =
+    /\b401\b/.test(lower) &&
+    /\b(keys?|credentials?|tokens?|jwts?|auth\w*|unauthenticated|missing|invalid)\b/.test(lower);
+  const unauthenticatedFail =
+    /\bunauthenticated (requests?|calls?|access) (fail|are (rejected|refused|denied)|get 401)/.test(
+      lower,
+    ) || /\b(reject|refuse|deny)\w* unauthenticated\b/.test(lower);
+  const jwtAlgorithms = /\bjwts?\b/.test(lower) && /\balgorithms?\b/.test(lower);
+  const allEndpoints =
+    /\b(all|every) (endpoints?|routes?|apis?|requests?) (require|need|must have) (authentication|auth|credentials)\b/.test(
+      lower,
+    );
+  if (allEndpoints) {
+    return {
+      nearMiss:
+        'auth.enforced checks the API paths it is given; that every endpoint needs credentials takes the route list (bind it with: {paths: [...]})',
+    };
+  }
+  if (!refused401 && !unauthenticatedFail && !jwtAlgorithms) return undefined;
+  if (/\b(mtls|workload identity|service jwts?|short-lived)\b/.test(lower)) {
+    return {
+      nearMiss:
+        'it asks for workload identity (mTLS or service JWTs), which auth.enforced does not observe',
+    };
+  }
+  return {
+    check: 'auth.enforced',
+    with: {},
+    because: jwtAlgorithms
+      ? 'JWT algorithms enforced: an unsigned alg=none JWT and a forged HS256 one are refused with 401, as are no and wrong credentials'
+      : 'no credentials, a wrong API key and forged bearer tokens each get 401 problem+json with a WWW-Authenticate challenge',
+  };
+};
+
+/** Things said with TLS that a server handshake does not show. */
+const BEYOND_SERVER_TLS =
+  /\bm-?tls\b|\bmutual tls\b|\bzero[- ]trust\b|\bsecrets?\b|\bat rest\b|\bservice-to-service\b|\brotat\w*/;
+
+/**
+ * "TLS everywhere", "TLS enabled on all external endpoints", "all endpoints use HTTPS":
+ * tls.certificate runs on every service of the environment and skips a plain-http one (never a
+ * pass), so it passes only when each serves TLS 1.2+ with a trusted, unexpired certificate.
+ */
+const tlsCertificate: Rule = (_text, lower) => {
+  if (COMMIT_ITEM.test(lower)) return undefined;
+  const claim =
+    /\btls (everywhere|enabled|on (all|every))\b|\b(endpoints?|services?|apis?) (use|uses|served over|are served over) https\b|\bhttps (everywhere|only)\b|\btls ?1\.[23]\b|\bcertificates? (are )?(valid|not expired|unexpired)\b/.test(
+      lower,
+    );
+  if (!claim) return undefined;
+  if (BEYOND_SERVER_TLS.test(lower)) {
+    return {
+      nearMiss:
+        'it asks for more than the TLS a server presents (mTLS, rotation, secrets or zero trust), which tls.certificate does not observe',
+    };
+  }
+  return {
+    check: 'tls.certificate',
+    with: {},
+    because:
+      'TLS on every service: TLS 1.2 or newer, TLS 1.0/1.1 refused, a trusted certificate naming the host with 14 days or more to run',
+  };
+};
+
+const PLAIN_URL = /\bhttp:\/\/[^\s)`'"\]]+/;
+const SECURE_URL = /\bhttps:\/\/[^\s)`'"\]]+/;
+
+/**
+ * "HTTP requests redirect to HTTPS (http://localhost:8088 → https://localhost:8443)":
+ * tls.redirect needs the plain-HTTP address, so it binds only when the text gives one.
+ */
+const tlsRedirect: Rule = (text, lower) => {
+  if (COMMIT_ITEM.test(lower)) return undefined;
+  if (
+    !/\bhttp\b[^.]{0,40}\b(redirects?|redirected)\b[^.]{0,20}\bhttps\b|\bhttp ?(→|->|to) ?https redirect/.test(
+      lower,
+    )
+  ) {
+    return undefined;
+  }
+  const from = PLAIN_URL.exec(text)?.[0].replace(/[.,;]+$/, '');
+  if (from === undefined) {
+    return {
+      nearMiss:
+        'tls.redirect needs the plain-HTTP address that must redirect, and the text gives none (bind it with: {url: http://...})',
+    };
+  }
+  const to = SECURE_URL.exec(text)?.[0].replace(/[.,;]+$/, '');
+  return {
+    check: 'tls.redirect',
+    with: to === undefined ? { url: from } : { url: from, to },
+    because: `${from} must answer a permanent redirect to ${to ?? 'https'} keeping path and query`,
+  };
+};
+
+/**
+ * "Rate limits answering 429": ratelimit.enforced bursts one path with the plan's credentials
+ * until a 429 with Retry-After and problem details. One caller on one path: limits per user or
+ * org, and their metrics, are near misses.
+ */
+const ratelimitEnforced: Rule = (_text, lower) => {
+  if (COMMIT_ITEM.test(lower)) return undefined;
+  if (!/\brate[- ]?limit\w*|\bthrottl\w*/.test(lower)) return undefined;
+  if (!/\b429\b|\btoo many requests\b/.test(lower)) return undefined;
+  if (/\bper[- ](user|org\w*|tenant|key|subject|api key)\b|\bmetrics?\b/.test(lower)) {
+    return {
+      nearMiss:
+        "ratelimit.enforced sees one caller's limit on one path; limits per user or org, and their metrics, need more than that",
+    };
+  }
+  return {
+    check: 'ratelimit.enforced',
+    with: {},
+    because: 'rate limits answering 429: a burst gets a 429 with Retry-After in problem+json',
+  };
+};
+
+const SECURITY_HEADER_WORDS =
+  /\bsecurity headers?\b|\bhelmet\b|\bhsts\b|\bstrict-transport-security\b|\bcontent-security-policy\b|\bx-frame-options\b|\bx-content-type-options\b/;
+
+/** "Security headers", or one of the headers headers.security requires, named. */
+const headersSecurity: Rule = (_text, lower) => {
+  if (COMMIT_ITEM.test(lower) || !SECURITY_HEADER_WORDS.test(lower)) return undefined;
+  const other = /\b(permissions-policy|cors|access-control-\w+|cache-control)\b/.exec(lower)?.[0];
+  if (other) {
+    return { nearMiss: `headers.security does not check ${other}` };
+  }
+  return {
+    check: 'headers.security',
+    with: {},
+    because:
+      'security headers: nosniff, a CSP, a framing policy, Referrer-Policy and HSTS on https, and no X-Powered-By, on normal and error answers',
+  };
 };
 
 const apiVersioned: Rule = (_text, lower) => {
@@ -282,6 +454,12 @@ const RULES: readonly Rule[] = [
   metricsContract,
   tracePropagation,
   errorsProblemJson,
+  errorsSanitized,
+  authEnforced,
+  tlsCertificate,
+  tlsRedirect,
+  ratelimitEnforced,
+  headersSecurity,
   apiVersioned,
   ledgerVerify,
   egressDenied,
