@@ -24,6 +24,12 @@ export interface CoreApiOptions extends Partial<Omit<ServiceOptions, 'name' | 'v
 
 export const CORE_API_VERSION = '0.1.0';
 
+/** Each caller's share of each route, and each tenant's share of the whole API. */
+const CORE_API_RATE_LIMITS = [
+  { name: 'subject', by: ['route', 'subject'], points: 300, windowMs: 10_000 },
+  { name: 'org', by: ['org'], points: 3_000, windowMs: 60_000 },
+] as const satisfies NonNullable<NonNullable<ServiceOptions['rateLimit']>['rules']>;
+
 /** The reference API, wired from kit parts only: everything operational comes from the kit. */
 export function buildCoreApi(options: CoreApiOptions = {}): Service {
   const { ledgerUrl, toolGateUrl, ...serviceOptions } = options;
@@ -31,6 +37,8 @@ export function buildCoreApi(options: CoreApiOptions = {}): Service {
   const service = createService({
     name: 'core-api',
     version: CORE_API_VERSION,
+    // Used when rate limiting is on (BULWARK_RATE_LIMIT; REDIS_URL shares the buckets).
+    rateLimit: { rules: CORE_API_RATE_LIMITS },
     ...serviceOptions,
     ...(egress ? { outboundInterceptors: [egress.interceptor] } : {}),
   });

@@ -1,10 +1,18 @@
+import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { Agent } from 'undici';
 import { EXIT } from '../exit-codes.js';
 import { createTerminal, type Terminal } from '../output/terminal.js';
+import { type DevCredentials, prepareDevCredentials } from '../stack/dev-credentials.js';
 import { defaultPidDir } from '../stack/pid-files.js';
 import { assertPortsFree } from '../stack/port-check.js';
-import { type ResolvedService, resolveStack } from '../stack/resolve-stack.js';
+import {
+  devCredentialsDir,
+  type ResolvedService,
+  resolveStack,
+  STACK_HOST,
+} from '../stack/resolve-stack.js';
 import { parseRecord } from '../stack/service-process.js';
 import { loadStackFile } from '../stack/stack-file.js';
 import { StackStartError } from '../stack/start-errors.js';
@@ -123,6 +131,12 @@ async function up(options: UpOptions, term: Terminal): Promise<number> {
   const stack = await loadStackFile(stackPath);
   const services = resolveStack(stack, root, { base: options.portBase, ports: options.port });
   await assertPortsFree(services);
+  const credentials = await prepareDevCredentials(services, devCredentialsDir(stack, root));
+  for (const line of credentials.lines) term.err(line);
+  // /ready of an HTTPS service is asked through an agent that trusts the development CA only.
+  const trusting = credentials.caFile
+    ? new Agent({ connect: { ca: await readFile(credentials.caFile, 'utf8') } })
+    : undefined;
 
   // From here on, nothing ends `up` without stopping what it started.
   const signals = new StopSignals();
@@ -134,6 +148,7 @@ async function up(options: UpOptions, term: Terminal): Promise<number> {
     onLine: (line) => showLine(line, options.logs || stopping, term),
     onRestart: (event) => showRestart(event, term),
     restartReadyTimeoutMs: options.timeout * 1000,
+    ...(trusting ? { dispatcher: trusting } : {}),
   });
   const stop = async (): Promise<boolean> => {
     stopping = true;
@@ -173,7 +188,7 @@ async function up(options: UpOptions, term: Terminal): Promise<number> {
               options.format,
               term,
             )
-          : probeStack(supervisor, options.format, term),
+          : probeStack(supervisor, credentials, options.format, term),
         signals,
         supervisor,
       );
@@ -195,6 +210,7 @@ async function up(options: UpOptions, term: Terminal): Promise<number> {
   } finally {
     if (!stopping) await supervisor.stopAll(STOP_GRACE_MS);
     signals.dispose();
+    await trusting?.close();
   }
 }
 
@@ -243,12 +259,22 @@ async function startAll(
 /** The same command a user would run by hand, so `up` proves exactly what `probe` checks. */
 async function probeStack(
   supervisor: Supervisor,
+  credentials: DevCredentials,
   format: UpOptions['format'],
   term: Terminal,
 ): Promise<number> {
   const { main } = await import('../main.js');
   const urls = supervisor.services.map((proc) => proc.url);
-  const verdict = await main(['probe', ...urls, '--format', format]);
+  // The probe takes one key: the first service's that requires one (the others ignore it).
+  const [apiKeyFile] = credentials.apiKeyFiles.values();
+  const verdict = await main([
+    'probe',
+    ...urls,
+    ...(credentials.caFile ? ['--ca-file', credentials.caFile] : []),
+    ...(apiKeyFile ? ['--api-key-file', apiKeyFile] : []),
+    '--format',
+    format,
+  ]);
   term.err(
     verdict === 0
       ? term.color.green('verdict: the stack meets the operational contract')
@@ -271,7 +297,13 @@ async function verifyStack(
 ): Promise<number> {
   const { main } = await import('../main.js');
   for (const proc of supervisor.services) {
-    process.env[`BULWARK_${proc.name.toUpperCase().replace(/-/g, '_')}_URL`] = proc.url;
+    const prefix = `BULWARK_${proc.name.toUpperCase().replace(/-/g, '_')}`;
+    process.env[`${prefix}_URL`] = proc.url;
+    // The plain-HTTP address that redirects to it, for tls.redirect.
+    const { redirectPort } = proc.service;
+    if (redirectPort !== undefined) {
+      process.env[`${prefix}_REDIRECT_URL`] = `http://${STACK_HOST}:${redirectPort}`;
+    }
   }
   const verdict = await main([
     'verify',

@@ -11,15 +11,26 @@ import { PortInUseError } from './start-errors.js';
  * with EADDRINUSE and never reports the port as its own.
  */
 export async function assertPortsFree(services: readonly ResolvedService[]): Promise<void> {
-  for (const service of services) {
-    const code = await tryBind(service.port);
+  const wanted = services.flatMap((service) => [
+    { port: service.port, owner: service.name, flags: `--port ${service.name}=N or --port-base N` },
+    ...(service.redirectPort === undefined
+      ? []
+      : [
+          {
+            port: service.redirectPort,
+            owner: `${service.name}'s HTTPS redirect`,
+            flags: '--port-base N',
+          },
+        ]),
+  ]);
+  for (const { port, owner, flags } of wanted) {
+    const code = await tryBind(port);
     if (code === undefined) continue;
-    const flags = `--port ${service.name}=N or --port-base N`;
     throw new PortInUseError(
       code === 'EADDRINUSE'
-        ? `port ${service.port} (${service.name}) is already in use on ${STACK_HOST}; ` +
+        ? `port ${port} (${owner}) is already in use on ${STACK_HOST}; ` +
             `stop what holds it (another stack?) or move this one with ${flags}`
-        : `port ${service.port} (${service.name}) cannot be bound on ${STACK_HOST} (${code}); ` +
+        : `port ${port} (${owner}) cannot be bound on ${STACK_HOST} (${code}); ` +
             `choose another with ${flags}`,
     );
   }

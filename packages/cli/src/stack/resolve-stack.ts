@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../exit-codes.js';
 import { type RestartSettings, restartSettings } from './restart-policy.js';
-import { type StackFile, serviceReferences } from './stack-file.js';
+import { DEV_CREDENTIALS_DIR, type StackFile, serviceReferences } from './stack-file.js';
 
 /** Every service of the stack runs on loopback. */
 export const STACK_HOST = '127.0.0.1';
@@ -14,6 +14,13 @@ export interface ResolvedService {
   readonly entry: string;
   readonly port: number;
   readonly url: string;
+  /** The plain-HTTP port that redirects to `url`, for a service with `https.redirectPort`. */
+  readonly redirectPort?: number;
+  /** What `up` makes for it on first start (dev-credentials.ts). */
+  readonly devCredentials?: {
+    readonly certificate: boolean;
+    readonly apiKey?: { readonly subject: string; readonly scopes: readonly string[] };
+  };
   readonly env: Readonly<Record<string, string>>;
   /** What to do when it exits while serving; `resolveStack` fills in the defaults (`no`). */
   readonly restart?: RestartSettings;
@@ -59,8 +66,19 @@ export function resolveStack(
     }
     ports.set(service, port);
   }
+  // Redirect listeners come after the services: with --port-base, on the ports after theirs.
+  const redirectPorts = new Map<string, number>();
+  let nextRedirect = (overrides.base ?? 0) + stack.services.length;
+  for (const service of stack.services) {
+    const declared = service.https?.redirectPort;
+    if (declared === undefined) continue;
+    redirectPorts.set(service.name, overrides.base === undefined ? declared : nextRedirect++);
+  }
   const owners = new Map<number, string>();
-  for (const [name, port] of ports) {
+  for (const [name, port] of [
+    ...ports,
+    ...[...redirectPorts].map(([name, port]) => [`${name}'s redirect`, port] as const),
+  ]) {
     const other = owners.get(port);
     if (other !== undefined) {
       throw new UsageError(`port ${port} would be used by both ${other} and ${name}`);
@@ -72,7 +90,10 @@ export function resolveStack(
   for (const service of stack.services) {
     if (ports.get(service.name) !== service.port) moved.set(service.port, service.name);
   }
-  const urlOf = (name: string) => `http://${STACK_HOST}:${ports.get(name)}`;
+  const https = new Set(stack.services.filter((s) => s.https).map((s) => s.name));
+  const urlOf = (name: string) =>
+    `${https.has(name) ? 'https' : 'http'}://${STACK_HOST}:${ports.get(name)}`;
+  const credentialsDir = devCredentialsDir(stack, root);
 
   return stack.services.map((service) => {
     const env: Record<string, string> = {};
@@ -92,15 +113,43 @@ export function resolveStack(
       throw new UsageError(`${service.name}'s entry ${entry} does not exist`);
     }
     const port = ports.get(service.name)!;
+    const redirectPort = redirectPorts.get(service.name);
+    // What the stack file's env says explicitly wins over what up derives.
+    const derived: Record<string, string> = {};
+    if (service.https) {
+      derived.BULWARK_TLS_CERT_FILE = resolve(credentialsDir, `${service.name}.pem`);
+      derived.BULWARK_TLS_KEY_FILE = resolve(credentialsDir, `${service.name}-key.pem`);
+      if (redirectPort !== undefined) derived.BULWARK_TLS_REDIRECT_PORT = String(redirectPort);
+    }
+    if (service.apiKey) {
+      derived.BULWARK_AUTH = 'required';
+      derived.BULWARK_API_KEYS = resolve(credentialsDir, `${service.name}.api-keys.json`);
+    }
+    const credentials =
+      service.https || service.apiKey
+        ? {
+            devCredentials: {
+              certificate: service.https !== undefined,
+              ...(service.apiKey ? { apiKey: service.apiKey } : {}),
+            },
+          }
+        : {};
     return {
       name: service.name,
       entry,
       port,
       url: urlOf(service.name),
-      env,
+      ...(redirectPort === undefined ? {} : { redirectPort }),
+      ...credentials,
+      env: { ...derived, ...env },
       restart: restartSettings(service.restart),
     };
   });
+}
+
+/** Where `up` keeps the stack's development certificates and API keys (dev-credentials.ts). */
+export function devCredentialsDir(stack: StackFile, root: string): string {
+  return resolve(root, stack.devCredentials?.dir ?? DEV_CREDENTIALS_DIR);
 }
 
 const LOOPBACK_PORT = /(?:127\.0\.0\.1|localhost|\[::1\]):(\d+)/g;

@@ -18,6 +18,31 @@ const StackService = Type.Object(
     env: Type.Optional(Type.Record(Type.String(), Type.String())),
     /** What `up` does when the service exits while serving (restart-policy.ts); default `no`. */
     restart: Type.Optional(StackRestart),
+    /**
+     * Serve HTTPS with a development certificate `up` makes on first start (dev-credentials.ts),
+     * optionally with a plain-HTTP listener that redirects to it.
+     */
+    https: Type.Optional(
+      Type.Object(
+        { redirectPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })) },
+        { additionalProperties: false },
+      ),
+    ),
+    /**
+     * Require an API key: `up` makes one on first start for `subject` with `scopes`, gives the
+     * service its hash and keeps the key itself for local tools and the plan.
+     */
+    apiKey: Type.Optional(
+      Type.Object(
+        {
+          subject: Type.String({ pattern: '^[A-Za-z0-9._:@-]{1,128}$', default: 'local-operator' }),
+          scopes: Type.Array(Type.String({ pattern: '^[A-Za-z0-9:._*-]{1,64}$' }), {
+            default: [],
+          }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -34,6 +59,13 @@ const StackVerify = Type.Object(
 
 const StackFile = Type.Object(
   {
+    /** Where `up` keeps the development certificates and API keys it makes; never commit it. */
+    devCredentials: Type.Optional(
+      Type.Object(
+        { dir: Type.String({ minLength: 1, default: '.bulwark/dev' }) },
+        { additionalProperties: false },
+      ),
+    ),
     services: Type.Array(StackService, { minItems: 1 }),
     verify: Type.Optional(StackVerify),
   },
@@ -45,7 +77,10 @@ export type StackFile = Static<typeof StackFile>;
 
 const RESTART_FIELD = /^\/services\/\d+\/restart/;
 
-const validate = new Ajv({ allErrors: true }).compile<StackFile>(StackFile);
+const validate = new Ajv({ allErrors: true, useDefaults: true }).compile<StackFile>(StackFile);
+
+/** Where the development credentials are kept when the stack file does not say. */
+export const DEV_CREDENTIALS_DIR = '.bulwark/dev';
 
 /** Reads and validates a stack file; every problem is a UsageError with a one-line cause. */
 export async function loadStackFile(path: string): Promise<StackFile> {
@@ -86,10 +121,12 @@ export async function loadStackFile(path: string): Promise<StackFile> {
   for (const service of data.services) {
     if (names.has(service.name))
       throw new UsageError(`stack file ${path}: service ${service.name} appears twice`);
-    if (ports.has(service.port))
-      throw new UsageError(`stack file ${path}: port ${service.port} is used twice`);
+    for (const port of [service.port, service.https?.redirectPort]) {
+      if (port === undefined) continue;
+      if (ports.has(port)) throw new UsageError(`stack file ${path}: port ${port} is used twice`);
+      ports.add(port);
+    }
     names.add(service.name);
-    ports.add(service.port);
   }
   for (const service of data.services) {
     for (const [variable, value] of Object.entries(service.env ?? {})) {

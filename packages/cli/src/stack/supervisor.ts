@@ -2,7 +2,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from 'undici';
+import { type Dispatcher, request } from 'undici';
 import { PidFiles } from './pid-files.js';
 import type { ResolvedService } from './resolve-stack.js';
 import { RESTART_DEFAULTS, RestartBudget } from './restart-policy.js';
@@ -22,6 +22,11 @@ export interface SupervisorOptions {
   onRestart?: (event: RestartEvent) => void;
   /** How long a restarted process may take to answer /ready 200 before that is reported. */
   restartReadyTimeoutMs?: number;
+  /**
+   * What asks /ready of a service that serves HTTPS: an agent that trusts the development CA
+   * (dev-credentials.ts). Plain-HTTP services need none.
+   */
+  dispatcher?: Dispatcher;
 }
 
 /** A service exited while serving and its restart policy brings it back, or brought it back. */
@@ -192,7 +197,7 @@ export class Supervisor {
     try {
       await untilAborted(proc.listening, giveUp);
       for (;;) {
-        if ((await askReady(proc.url, giveUp)).ready) break;
+        if ((await askReady(proc.url, giveUp, this.#options.dispatcher)).ready) break;
         await sleep(50, undefined, { signal: giveUp });
       }
     } catch {
@@ -235,7 +240,7 @@ export class Supervisor {
         );
       }
       for (;;) {
-        const { ready, status } = await askReady(proc.url, giveUp);
+        const { ready, status } = await askReady(proc.url, giveUp, this.#options.dispatcher);
         if (ready) {
           this.#everReady.add(proc.name);
           return;
@@ -305,10 +310,12 @@ export function exitedDuringStartup(proc: ServiceProcess): ServiceExitedError {
 async function askReady(
   url: string,
   signal: AbortSignal,
+  dispatcher: Dispatcher | undefined,
 ): Promise<{ ready: boolean; status: string }> {
   try {
     const response = await request(`${url}/ready`, {
       signal: AbortSignal.any([signal, AbortSignal.timeout(1_000)]),
+      ...(dispatcher ? { dispatcher } : {}),
     });
     const body = await response.body.text();
     if (response.statusCode === 200) return { ready: true, status: 'ready' };

@@ -2,6 +2,7 @@ import { NotFoundError, type Service } from '@bulwark/kit';
 import { Type } from '@sinclair/typebox';
 import type { AuditTrail } from '../audit.js';
 import { Item, type ItemStore, NewItem } from '../items.js';
+import { actorOf, SCOPES } from './scopes.js';
 
 const ItemParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 const ListQuery = Type.Object(
@@ -15,9 +16,13 @@ export function registerItemRoutes(service: Service, store: ItemStore, audit: Au
 
   app.post<{ Body: NewItem }>(
     '/v1/items',
-    { schema: { body: NewItem, response: { 201: Item } } },
+    { schema: { body: NewItem, response: { 201: Item } }, config: { auth: SCOPES.itemsWrite } },
     async (request, reply) => {
-      await audit.record({ kind: 'item.create', actor: 'anonymous', payload: { ...request.body } });
+      await audit.record({
+        kind: 'item.create',
+        actor: actorOf(request),
+        payload: { ...request.body },
+      });
       return reply.code(201).send(store.create(request.body));
     },
   );
@@ -29,13 +34,14 @@ export function registerItemRoutes(service: Service, store: ItemStore, audit: Au
         querystring: ListQuery,
         response: { 200: Type.Object({ items: Type.Array(Item) }) },
       },
+      config: { auth: SCOPES.itemsRead },
     },
     async (request) => ({ items: store.list(request.query.limit) }),
   );
 
   app.get<{ Params: { id: string } }>(
     '/v1/items/:id',
-    { schema: { params: ItemParams, response: { 200: Item } } },
+    { schema: { params: ItemParams, response: { 200: Item } }, config: { auth: SCOPES.itemsRead } },
     async (request) => {
       const item = store.get(request.params.id);
       if (item === undefined) throw new NotFoundError('no item with that id');
@@ -45,13 +51,13 @@ export function registerItemRoutes(service: Service, store: ItemStore, audit: Au
 
   app.delete<{ Params: { id: string } }>(
     '/v1/items/:id',
-    { schema: { params: ItemParams } },
+    { schema: { params: ItemParams }, config: { auth: SCOPES.itemsWrite } },
     async (request, reply) => {
       if (store.get(request.params.id) === undefined)
         throw new NotFoundError('no item with that id');
       await audit.record({
         kind: 'item.delete',
-        actor: 'anonymous',
+        actor: actorOf(request),
         payload: { id: request.params.id },
       });
       store.delete(request.params.id);

@@ -4,6 +4,7 @@ import { ForbiddenError, type Service } from '@bulwark/kit';
 import { type Static, Type } from '@sinclair/typebox';
 import type { AuditTrail } from '../audit.js';
 import type { CoreApiEgressGuard } from '../egress.js';
+import { actorOf, SCOPES } from './scopes.js';
 
 const FetchBody = Type.Object(
   { url: Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048 }) },
@@ -37,13 +38,17 @@ export function registerToolRoutes(
 ) {
   service.app.post<{ Body: Static<typeof FetchBody> }>(
     '/v1/tools/fetch',
-    { schema: { body: FetchBody, response: { 200: FetchReply } } },
+    {
+      schema: { body: FetchBody, response: { 200: FetchReply } },
+      config: { auth: SCOPES.toolsFetch },
+    },
     async (request) => {
       const { url } = request.body;
+      const actor = actorOf(request);
       const decision = await gate.decide({
         tool: 'web',
         action: 'fetch',
-        subject: 'anonymous',
+        subject: actor,
         resource: url,
       });
       if (!decision.allow) {
@@ -53,7 +58,7 @@ export function registerToolRoutes(
       }
       await audit.record({
         kind: 'tool.web.fetch',
-        actor: 'anonymous',
+        actor,
         payload: { url, decisionId: decision.id, mode: decision.mode },
       });
       // The egress guard judges by its copy of the gate's policy: make it the decision's mode.
