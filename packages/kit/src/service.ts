@@ -83,8 +83,8 @@ export class Service extends Runtime {
         onRequestEnd: (outcome) => this.#requestEnded(outcome),
         createServer: (requestListener) => {
           listener = createListenerServer(this.config.tls, requestListener, this.logger);
-          const { server, close } = listener;
-          this.resources.add('tls-files', close);
+          const { server, scheme, close } = listener;
+          if (scheme === 'https') this.resources.add('tls-files', close);
           // With a serverFactory, Fastify leaves the server's timeouts to the factory.
           server.keepAliveTimeout = http.keepAliveTimeoutMs;
           server.requestTimeout = http.requestTimeoutMs;
@@ -127,7 +127,7 @@ export class Service extends Runtime {
 
     this.#accessLevel = logging.accessLog;
     this.#accessLog = new AccessLog(this.logger);
-    // The one per-request hook: it runs after routing, so it knows the route template.
+    // The kit's own per-request hook: it runs after routing, so it knows the route template.
     this.app.addHook('onRequest', (request, reply, done) => {
       // routeOptions is a getter that builds a dozen-field object on every read: read it once.
       const { config, url } = request.routeOptions as {

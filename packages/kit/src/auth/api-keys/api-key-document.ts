@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
+import { readConfigFile } from '../../config-file.js';
 import { ConfigError } from '../../errors.js';
 import { firstSchemaError } from '../../schema-errors.js';
 
@@ -81,18 +82,7 @@ export function parseApiKeyDocument(text: string, origin: string): ApiKeyDocumen
 
 /** Reads a document file; a missing or bad file is a ConfigError naming the path. */
 export async function readApiKeyDocument(path: string): Promise<ApiKeyDocument> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError(
-      code === 'ENOENT'
-        ? `API keys file ${path} does not exist`
-        : `API keys file ${path} cannot be read (${code ?? 'error'})`,
-      { cause: error },
-    );
-  }
+  const text = await readConfigFile(path, 'API keys file');
   return parseApiKeyDocument(text, `file ${path}`);
 }
 

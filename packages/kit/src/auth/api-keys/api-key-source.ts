@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import { readConfigFile } from '../../config-file.js';
 import { ConfigError } from '../../errors.js';
 import type { HealthReport } from '../../probes/types.js';
 import { parseSecretReference } from '../../secrets/secret-reference.js';
@@ -115,16 +115,6 @@ export class ApiKeySource {
         );
       }
     }
-    try {
-      return await readFile(source, 'utf8');
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new ConfigError(
-        code === 'ENOENT'
-          ? `API keys ${this.#origin} does not exist`
-          : `API keys ${this.#origin} cannot be read (${code ?? 'error'})`,
-        { cause: error },
-      );
-    }
+    return readConfigFile(source, 'API keys file');
   }
 }

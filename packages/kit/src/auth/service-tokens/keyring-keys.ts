@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { type CryptoKey, importJWK } from 'jose';
+import { readConfigFile } from '../../config-file.js';
 import { ConfigError } from '../../errors.js';
 
 /** @bulwark/keys' public keyring document (keyring.ts); read here without importing that package. */
@@ -17,18 +17,7 @@ interface KeyringEntry {
  * RFC 8037) bound to EdDSA. Errors name the file and the entry, never key material.
  */
 export async function readKeyringKeys(path: string): Promise<Map<string, CryptoKey>> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError(
-      code === 'ENOENT'
-        ? `service token keyring ${path} does not exist`
-        : `service token keyring ${path} cannot be read (${code ?? 'error'})`,
-      { cause: error },
-    );
-  }
+  const text = await readConfigFile(path, 'service token keyring');
   let document: { format?: unknown; keys?: unknown };
   try {
     document = JSON.parse(text) as typeof document;
