@@ -129,6 +129,7 @@ const ENV_BINDINGS: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['BULWARK_RATE_LIMIT', ['rateLimit', 'enabled']],
   ['REDIS_URL', ['rateLimit', 'redisUrl']],
   ['BULWARK_RATE_LIMIT_ON_STORE_ERROR', ['rateLimit', 'onStoreError']],
+  ['BULWARK_RATE_LIMIT_STORE_TIMEOUT_MS', ['rateLimit', 'storeTimeoutMs']],
   ['BULWARK_SHEDDING', ['shedding', 'enabled']],
   ['BULWARK_TLS_CERT_FILE', ['tls', 'certFile']],
   ['BULWARK_TLS_KEY_FILE', ['tls', 'keyFile']],

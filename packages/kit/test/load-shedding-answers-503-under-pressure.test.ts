@@ -77,21 +77,28 @@ async function serviceWithSampler() {
 }
 
 describe('load shedding', () => {
-  it('a real event-loop stall: app routes answer 503 with Retry-After, probes still answer, then it recovers', async () => {
+  it('a real overload: app routes answer 503 with Retry-After, probes still answer, then it recovers', async () => {
     const made = testService({
-      shedding: { ...SHEDDING, sampleIntervalMs: 2_000, retryAfterSec: 2 },
+      shedding: { ...SHEDDING, maxEventLoopDelayMs: 20, sampleIntervalMs: 500, retryAfterSec: 2 },
     });
     service = made.service;
     made.service.app.get('/v1/work', async () => ({ ok: true }));
+    // Overload, not one stall: for 3 s every turn of the loop runs 40 ms of work, so every tick
+    // is late (requests are still served between the turns).
     made.service.app.get('/v1/stall', async () => {
-      busyWait(1_500);
+      const until = performance.now() + 3_000;
+      const turn = () => {
+        busyWait(40);
+        if (performance.now() < until) setImmediate(turn);
+      };
+      setImmediate(turn);
       return { stalled: true };
     });
     await made.service.listen();
     expect((await get('/v1/work')).status).toBe(200);
 
     expect((await get('/v1/stall')).status).toBe(200);
-    // The window holding the stall is over its limit from its next sample on.
+    // The window holding the overload is over its limit from its next sample on.
     const shed = await until('/v1/work', 503, 6_000);
     expect(shed.headers['retry-after']).toBe('2');
     expect(shed.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -107,15 +114,15 @@ describe('load shedding', () => {
       status: 'warn',
       shedding: true,
       reason: 'event_loop_delay',
-      max_event_loop_delay_ms: 200,
+      max_event_loop_delay_ms: 20,
       max_heap_used_ratio: 0.9,
     });
-    expect(during.shedding.event_loop_delay_ms).toBeGreaterThan(200);
+    expect(during.shedding.event_loop_delay_ms).toBeGreaterThan(20);
     const metrics = (await get('/metrics')).text;
     expect(metric(metrics, 'load_shed_total{reason="event_loop_delay"}')).toBeGreaterThanOrEqual(1);
-    expect(metric(metrics, 'load_shedding_event_loop_delay_seconds')).toBeGreaterThan(0.2);
+    expect(metric(metrics, 'load_shedding_event_loop_delay_seconds')).toBeGreaterThan(0.02);
 
-    // The next window has no stall: requests are served again.
+    // A window without the overload: requests are served again.
     await until('/v1/work', 200, 8_000);
     const after = await health();
     expect(after.shedding).toMatchObject({ status: 'pass', shedding: false });
@@ -124,6 +131,24 @@ describe('load shedding', () => {
       true,
     );
     expect(records.some((r) => String(r.msg).includes('no longer shedding'))).toBe(true);
+  });
+
+  it('one stall alone (startup work, a GC pause) sheds nothing: the loop is idle again', async () => {
+    const made = testService({
+      shedding: { ...SHEDDING, maxEventLoopDelayMs: 20, sampleIntervalMs: 500 },
+    });
+    service = made.service;
+    made.service.app.get('/v1/work', async () => ({ ok: true }));
+    made.service.app.get('/v1/stall', async () => {
+      busyWait(1_500);
+      return { stalled: true };
+    });
+    await made.service.listen();
+    expect((await get('/v1/stall')).status).toBe(200);
+    // Two sample windows and more after the stall: every request is served.
+    const deadline = performance.now() + 1_500;
+    while (performance.now() < deadline) expect((await get('/v1/work')).status).toBe(200);
+    expect((await health()).shedding).toMatchObject({ shedding: false });
   });
 
   it('heap pressure sheds every route but the probes, counted by reason, until it falls', async () => {

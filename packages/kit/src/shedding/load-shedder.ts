@@ -5,6 +5,9 @@ import type { HealthReport } from '../probes/types.js';
 import type { PressureSample } from './pressure-sampler.js';
 import type { SheddingConfigSchema } from './shedding-config.js';
 
+/** Windows in a row whose event-loop delay must be over the limit before requests are shed. */
+const DELAYED_WINDOWS_TO_SHED = 2;
+
 export type SheddingConfig = Static<typeof SheddingConfigSchema>;
 
 /** Why requests are being shed: the `reason` label of load_shed_total. */
@@ -51,7 +54,7 @@ export class LoadShedder {
     };
     this.#delayGauge = new Gauge({
       name: SHEDDING_METRICS.eventLoopDelay,
-      help: 'p99 event-loop delay over the last load-shedding sample window.',
+      help: 'Mean event-loop delay over the last load-shedding sample window.',
       registers,
     });
     this.#heapGauge = new Gauge({
@@ -60,6 +63,9 @@ export class LoadShedder {
       registers,
     });
   }
+
+  /** Consecutive windows whose event-loop delay was over the limit. */
+  #delayedWindows = 0;
 
   /** The one thing a request checks. */
   get shedding(): boolean {
@@ -96,7 +102,11 @@ export class LoadShedder {
   }
 
   #reasonFor(sample: PressureSample): ShedReason | undefined {
-    if (sample.eventLoopDelayMs > this.#config.maxEventLoopDelayMs) return 'event_loop_delay';
+    // Two windows in a row: one stall (startup work, a GC pause, a slow synchronous call) fills
+    // a single window and is over by the time it is measured; overload delays every window.
+    this.#delayedWindows =
+      sample.eventLoopDelayMs > this.#config.maxEventLoopDelayMs ? this.#delayedWindows + 1 : 0;
+    if (this.#delayedWindows >= DELAYED_WINDOWS_TO_SHED) return 'event_loop_delay';
     if (sample.heapUsedRatio > this.#config.maxHeapUsedRatio) return 'heap';
     return undefined;
   }

@@ -7,7 +7,7 @@ import { Type } from '@sinclair/typebox';
 export const SheddingConfigSchema = Type.Object(
   {
     enabled: Type.Boolean({ default: true }),
-    /** Event-loop delay (p99 over the last sample window) past which requests are shed. */
+    /** Event-loop delay (the mean over the last sample window) past which requests are shed. */
     maxEventLoopDelayMs: Type.Integer({ minimum: 10, maximum: 60_000, default: 1_000 }),
     /** Heap in use as a share of the heap limit past which requests are shed. */
     maxHeapUsedRatio: Type.Number({ minimum: 0.1, maximum: 1, default: 0.95 }),
