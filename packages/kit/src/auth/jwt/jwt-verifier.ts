@@ -31,6 +31,24 @@ export function trustedUntilMs(payload: JWTPayload, maxTokenAgeSec: number | und
 }
 
 /**
+ * One compact JWS checked by jose, for both kinds of bearer token: an oversized token is
+ * refused before any parsing, and jose's failures become a 401 naming the kind of failure.
+ */
+export async function verifyBearerJwt(
+  token: string,
+  key: Parameters<typeof jwtVerify>[1],
+  options: Parameters<typeof jwtVerify>[2],
+  credential: 'bearer token' | 'service token',
+): Promise<JWTPayload> {
+  if (token.length > MAX_TOKEN_LENGTH) throw new CredentialRejectedError(credential, 'malformed');
+  try {
+    return (await jwtVerify(token, key, options)).payload;
+  } catch (error) {
+    throw rejectionFromJose(error, credential);
+  }
+}
+
+/**
  * Bearer JWTs from the identity provider, checked with jose: the algorithm against the
  * configured allow-list only (so `none`, and an HS token against an RS key, never verify),
  * then the signature, iss, aud, exp and nbf within the clock tolerance, and the token's age.
@@ -63,15 +81,7 @@ export class JwtVerifier {
   async verify(token: string): Promise<Principal> {
     const cached = this.#verified.get(token);
     if (cached !== undefined) return cached;
-    if (token.length > MAX_TOKEN_LENGTH) {
-      throw new CredentialRejectedError('bearer token', 'malformed');
-    }
-    let payload: JWTPayload;
-    try {
-      ({ payload } = await jwtVerify(token, this.keys.resolve, this.#options));
-    } catch (error) {
-      throw rejectionFromJose(error, 'bearer token');
-    }
+    const payload = await verifyBearerJwt(token, this.keys.resolve, this.#options, 'bearer token');
     const principal = principalFromClaims(
       payload,
       'jwt',

@@ -1,13 +1,12 @@
-import { type CryptoKey, errors, type JWTPayload, type JWTVerifyOptions, jwtVerify } from 'jose';
+import { type CryptoKey, errors, type JWTVerifyOptions } from 'jose';
 import type { Logger } from 'pino';
 import type { ServiceConfig } from '../../config.js';
 import { AuthUnavailableError, CredentialRejectedError } from '../auth-errors.js';
-import { rejectionFromJose } from '../jwt/jose-failures.js';
 import {
-  MAX_TOKEN_LENGTH,
   principalFromClaims,
   trustedUntilMs,
   verifiedTokenCache,
+  verifyBearerJwt,
 } from '../jwt/jwt-verifier.js';
 import type { Principal } from '../principal.js';
 import { readKeyringKeys } from './keyring-keys.js';
@@ -76,15 +75,12 @@ export class ServiceTokenVerifier {
   async verify(token: string): Promise<Principal> {
     const cached = this.#verified.get(token);
     if (cached !== undefined) return cached;
-    if (token.length > MAX_TOKEN_LENGTH) {
-      throw new CredentialRejectedError('service token', 'malformed');
-    }
-    let payload: JWTPayload;
-    try {
-      ({ payload } = await jwtVerify(token, (header) => this.#keyFor(header.kid), this.#options));
-    } catch (error) {
-      throw rejectionFromJose(error, 'service token');
-    }
+    const payload = await verifyBearerJwt(
+      token,
+      (header: { kid?: string }) => this.#keyFor(header.kid),
+      this.#options,
+      'service token',
+    );
     // requiredClaims made both present, and jose checked both are numbers.
     if ((payload.exp as number) - (payload.iat as number) > this.#config.maxTtlSec) {
       throw new CredentialRejectedError('service token', 'lifetime_too_long');
