@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (workspace packages export src/*.ts): tsx is registered
-// for this process only, resolved from this file so the command works from any directory.
-import { register } from 'tsx/esm/api';
+// Runs the compiled CLI (dist/, built by `npm run build`, which `npm install` runs). Under the
+// `@bulwark/source` condition (the repository's tests set it) `#main` names the TypeScript
+// sources instead, and tsx is registered for this process only.
+import { existsSync } from 'node:fs';
 
-register();
+const entry = import.meta.resolve('#main');
+if (entry.endsWith('.ts')) (await import('tsx/esm/api')).register();
 // A reader that stops early (`bulwark plan import x.md | head`) closes the pipe: that is the
 // reader's choice, not a failure to report with a stack trace, as other Unix tools treat it.
 for (const stream of [process.stdout, process.stderr]) {
@@ -12,5 +14,9 @@ for (const stream of [process.stdout, process.stderr]) {
     throw error;
   });
 }
-const { main } = await import('../src/main.ts');
+if (!existsSync(new URL(entry))) {
+  process.stderr.write('bulwark: not built yet: run `npm run build` (npm install runs it)\n');
+  process.exit(2);
+}
+const { main } = await import(entry);
 process.exitCode = await main(process.argv.slice(2));

@@ -12,5 +12,10 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** An error whose one-line message is the whole story for the user; exits 2. */
 export class UsageError extends Error {
-  readonly exitCode = EXIT.usage;
+  readonly exitCode: ExitCode = EXIT.usage;
+}
+
+/** A refusal whose cause is in what was checked (a no-go gate), not the command line; exits 1. */
+export class ChecksFailedError extends Error {
+  readonly exitCode: ExitCode = EXIT.checksFailed;
 }

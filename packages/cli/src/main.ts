@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { registerCommands } from './commands/index.js';
-import { EXIT } from './exit-codes.js';
+import { ChecksFailedError, EXIT } from './exit-codes.js';
 import { CLI_VERSION } from './version.js';
 
 export const formatOption = () =>
@@ -36,6 +36,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`bulwark: ${message.split('\n')[0]}\n`);
-    return EXIT.usage;
+    return error instanceof ChecksFailedError ? error.exitCode : EXIT.usage;
   }
 }

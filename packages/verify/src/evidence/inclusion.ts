@@ -1,50 +1,16 @@
-import {
-  type Checkpoint,
-  canonicalJson,
-  entryHashOf,
-  LedgerError,
-  leafHash,
-  type NoteKey,
-  openCheckpoint,
-  parseHexHash,
-  payloadHashOf,
-  readCheckpointNote,
-  toHex,
-  verifyInclusion,
-} from '@bulwark/ledger';
 import { EVIDENCE_KIND, EVIDENCE_STREAM } from './anchor.js';
-import { LedgerQueryError } from './errors.js';
 import {
-  describeAnswer,
-  type LedgerCheckpointJson,
-  LedgerClient,
-  type LedgerEntryJson,
-  type LedgerInclusionJson,
-} from './ledger-client.js';
+  type LedgerEntryInclusion,
+  type LedgerTrust,
+  proveLedgerEntry,
+} from './entry-inclusion.js';
 import type { LedgerAnchor } from './model.js';
 import type { LoadedBundle } from './read.js';
 
-export interface LedgerTrust {
-  /** The ledger service to ask; the verifier's own choice, never taken from anchor.json. */
-  readonly url: string;
-  /** The ledger's checkpoint key (a C2SP vkey, parsed): without it, signatures go unchecked. */
-  readonly verifierKey?: NoteKey;
-  readonly timeoutMs?: number;
-}
+export type { LedgerTrust } from './entry-inclusion.js';
 
-export interface AnchorCheck {
-  readonly ok: boolean;
-  /** The entry anchor.json names, when there is an anchor.json. */
-  readonly seq?: number;
-  /** The checkpoint the inclusion proof was checked against. */
-  readonly checkpoint?: {
-    readonly origin: string;
-    readonly size: number;
-    /** False without a verifier key: the tree head is only what the ledger served. */
-    readonly signatureChecked: boolean;
-  };
-  readonly problem?: string;
-}
+/** The anchor's entry, its checkpoint, or the problem that stopped the proof. */
+export type AnchorCheck = LedgerEntryInclusion;
 
 /**
  * Proves the bundle is in the ledger: anchor.json names an entry; that entry, as the ledger
@@ -62,152 +28,25 @@ export async function checkAnchor(
   if (!anchor) {
     return { ok: false, problem: 'no anchor.json: the bundle was never anchored in a ledger' };
   }
-  const { seq } = anchor;
-  const fail = (problem: string): AnchorCheck => ({ ok: false, seq, problem });
   if (anchor.bundleSha256 !== loaded.sha256) {
-    return fail(
-      "anchor.json was made for a different bundle.json (its digest is not this bundle's)",
-    );
-  }
-  const client = new LedgerClient(trust.url, trust);
-
-  const entry = await entryAt(client, seq);
-  if (!entry) return fail(`the ledger at ${client.url} has no entry ${seq}`);
-  const payload = entry.payload as { sha256?: unknown; bundleId?: unknown } | null;
-  if (
-    entry.stream !== EVIDENCE_STREAM ||
-    entry.kind !== EVIDENCE_KIND ||
-    payload?.sha256 !== loaded.sha256 ||
-    payload?.bundleId !== loaded.bundle.id
-  ) {
-    return fail(
-      `ledger entry ${seq} does not record this bundle (id ${loaded.bundle.id}, sha256 ${loaded.sha256})`,
-    );
-  }
-  const entryHash = recomputedEntryHash(entry);
-  if (!entryHash || toHex(entryHash) !== anchor.entryHash || entry.entryHash !== anchor.entryHash) {
-    return fail(`ledger entry ${seq} does not hash to the entry hash anchor.json recorded`);
-  }
-
-  const checkpoint = await newestCheckpoint(client, trust.verifierKey);
-  if (typeof checkpoint === 'string') return fail(checkpoint);
-  const signatureChecked = trust.verifierKey !== undefined;
-  const seen = { origin: checkpoint.origin, size: checkpoint.size, signatureChecked };
-  if (checkpoint.size < seq) {
     return {
       ok: false,
-      seq,
-      checkpoint: seen,
-      problem: `entry ${seq} is not yet covered by a signed checkpoint (newest size ${checkpoint.size}); verify again after the ledger's next checkpoint`,
+      seq: anchor.seq,
+      problem: "anchor.json was made for a different bundle.json (its digest is not this bundle's)",
     };
   }
-  const proof = await client.inclusionProof(seq, checkpoint.size);
-  if (proof.status === 404) {
-    return {
-      ok: false,
-      seq,
-      checkpoint: seen,
-      problem: `the ledger has no inclusion proof for entry ${seq} in tree size ${checkpoint.size}`,
-    };
-  }
-  if (proof.status !== 200) throw unexpected(client, 'the inclusion proof', proof);
-  const path = proofPath(proof.body);
-  const included =
-    path !== undefined &&
-    verifyInclusion(seq - 1, checkpoint.size, leafHash(entryHash), path, checkpoint.root);
-  if (!included) {
-    return {
-      ok: false,
-      seq,
-      checkpoint: seen,
-      problem: `the inclusion proof for entry ${seq} does not lead to the root of checkpoint size ${checkpoint.size}: the entry is not in the tree the ledger signed`,
-    };
-  }
-  return { ok: true, seq, checkpoint: seen };
-}
-
-async function entryAt(client: LedgerClient, seq: number): Promise<LedgerEntryJson | undefined> {
-  const answer = await client.entryAt(seq);
-  if (answer.status !== 200) throw unexpected(client, `entry ${seq}`, answer);
-  const entries = (answer.body as { entries?: unknown } | undefined)?.entries;
-  if (!Array.isArray(entries)) throw unexpected(client, `entry ${seq}`, answer);
-  const entry = entries[0] as LedgerEntryJson | undefined;
-  return entry?.seq === seq ? entry : undefined;
-}
-
-/** The entry hash from the entry's fields, or undefined when a field is not what the ledger writes. */
-function recomputedEntryHash(entry: LedgerEntryJson): Uint8Array | undefined {
-  const prevHash = typeof entry.prevHash === 'string' ? parseHexHash(entry.prevHash) : undefined;
-  const timeMs = Date.parse(entry.time);
-  if (
-    !prevHash ||
-    Number.isNaN(timeMs) ||
-    typeof entry.actor !== 'string' ||
-    typeof entry.stream !== 'string' ||
-    typeof entry.kind !== 'string'
-  ) {
-    return undefined;
-  }
-  try {
-    return entryHashOf({
-      seq: entry.seq,
-      timeMs,
-      stream: entry.stream,
-      kind: entry.kind,
-      actor: entry.actor,
-      payloadHash: payloadHashOf(canonicalJson(entry.payload)),
-      prevHash,
-    });
-  } catch (error) {
-    if (error instanceof LedgerError) return undefined;
-    throw error;
-  }
-}
-
-/**
- * The largest checkpoint the ledger serves: with `key`, among those whose signature verifies
- * (and whose origin is the key's name); without, as served. A string says why there is none.
- */
-async function newestCheckpoint(
-  client: LedgerClient,
-  key: NoteKey | undefined,
-): Promise<Checkpoint | string> {
-  const answer = await client.checkpoints();
-  if (answer.status !== 200) throw unexpected(client, 'its checkpoints', answer);
-  const listed = (answer.body as { checkpoints?: unknown } | undefined)?.checkpoints;
-  if (!Array.isArray(listed)) throw unexpected(client, 'its checkpoints', answer);
-  let best: Checkpoint | undefined;
-  for (const item of listed as Partial<LedgerCheckpointJson>[]) {
-    if (typeof item?.note !== 'string') continue;
-    let checkpoint: Checkpoint;
-    try {
-      checkpoint = key ? openCheckpoint(item.note, [key]) : readCheckpointNote(item.note);
-    } catch (error) {
-      if (error instanceof LedgerError) continue;
-      throw error;
-    }
-    if (!best || checkpoint.size > best.size) best = checkpoint;
-  }
-  if (best) return best;
-  if (listed.length === 0) return `the ledger at ${client.url} has no signed checkpoint yet`;
-  return key
-    ? `none of the ledger's ${listed.length} checkpoints verifies with the ledger key ${key.name}`
-    : `none of the ledger's ${listed.length} checkpoints is a readable signed note`;
-}
-
-function proofPath(body: unknown): Uint8Array[] | undefined {
-  const proof = (body as Partial<LedgerInclusionJson> | undefined)?.proof;
-  if (!Array.isArray(proof)) return undefined;
-  const hashes = proof.map((h) => (typeof h === 'string' ? parseHexHash(h) : undefined));
-  return hashes.every((h) => h !== undefined) ? (hashes as Uint8Array[]) : undefined;
-}
-
-function unexpected(
-  client: LedgerClient,
-  what: string,
-  answer: { status: number; body: unknown },
-): LedgerQueryError {
-  return new LedgerQueryError(
-    `ledger ${client.url} did not serve ${what}: ${describeAnswer(answer)}`,
-  );
+  return proveLedgerEntry(anchor, trust, {
+    recordedIn: 'anchor.json',
+    records: (entry) => {
+      const payload = entry.payload as { sha256?: unknown; bundleId?: unknown } | null;
+      const recordsThisBundle =
+        entry.stream === EVIDENCE_STREAM &&
+        entry.kind === EVIDENCE_KIND &&
+        payload?.sha256 === loaded.sha256 &&
+        payload?.bundleId === loaded.bundle.id;
+      return recordsThisBundle
+        ? undefined
+        : `ledger entry ${entry.seq} does not record this bundle (id ${loaded.bundle.id}, sha256 ${loaded.sha256})`;
+    },
+  });
 }

@@ -1,0 +1,1 @@
+export { checkEvidenceGate, type EvidenceGateOptions } from './check-evidence-gate.js';
