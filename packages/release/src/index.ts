@@ -9,7 +9,7 @@ export * from './config/index.js';
 export * from './dependencies/index.js';
 export { ReleaseError, type ReleaseErrorCode } from './errors.js';
 export * from './evidence/index.js';
-export { git, sourceOf } from './git.js';
+export { type GitResult, git, gitOutput, headCommit, sourceOf } from './git.js';
 export * from './images/index.js';
 export * from './model.js';
 export * from './pack/index.js';

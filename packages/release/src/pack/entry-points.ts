@@ -1,4 +1,4 @@
-import type { WorkspaceManifest } from './released-workspaces.js';
+import type { PackedManifest } from './released-workspaces.js';
 
 /**
  * The repository's own export condition: it names TypeScript sources for the repository's tests
@@ -14,7 +14,7 @@ const SOURCE_CONDITION = '@bulwark/source';
  * not checked: they name no single file.
  */
 export function missingEntryPoints(
-  manifest: WorkspaceManifest,
+  manifest: PackedManifest,
   packedPaths: ReadonlySet<string>,
 ): string[] {
   const promised = new Set<string>();

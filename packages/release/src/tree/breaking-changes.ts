@@ -1,4 +1,4 @@
-import { isRecord, type WorkspaceManifest } from './workspaces.js';
+import { isRecord, type WorkspaceManifest } from '../workspaces.js';
 
 /**
  * A reason the release breaks its users. Computed here from package.json files, or passed by the

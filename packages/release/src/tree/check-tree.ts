@@ -1,6 +1,6 @@
 import picomatch from 'picomatch';
+import { git, gitOutput, headCommit, releaseTagsAtHead } from '../git.js';
 import { type ReleaseCheckResult, type ReleaseFinding, statusOf } from '../model.js';
-import { git, gitOutput, headCommit, releaseTagsAtHead } from './git.js';
 import { parsePorcelainStatus, type TreeChange } from './working-tree-status.js';
 
 export interface TreeCheckOptions {

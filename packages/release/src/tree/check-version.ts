@@ -1,17 +1,17 @@
 import semver from 'semver';
 import { ReleaseError } from '../errors.js';
+import { headCommit, releaseTagsAtHead } from '../git.js';
 import { type ReleaseCheckResult, type ReleaseFinding, statusOf } from '../model.js';
-import { type BreakingChange, breakingChangesSince } from './breaking-changes.js';
-import { headCommit, releaseTagsAtHead } from './git.js';
-import { type ReleaseTag, releaseTags, versionOfTag } from './release-tags.js';
-import { allowsBreaking, bumpNeededForBreaking, smallestBreakingVersion } from './version-bump.js';
 import {
   isRecord,
-  releasedWorkspaces,
+  releasedOnly,
   type WorkspaceManifest,
   workspacesAtRef,
   workspacesInTree,
-} from './workspaces.js';
+} from '../workspaces.js';
+import { type BreakingChange, breakingChangesSince } from './breaking-changes.js';
+import { type ReleaseTag, releaseTags, versionOfTag } from './release-tags.js';
+import { allowsBreaking, bumpNeededForBreaking, smallestBreakingVersion } from './version-bump.js';
 
 export interface VersionCheckOptions {
   /** The repository (absolute). */
@@ -45,7 +45,7 @@ export async function checkVersion(options: VersionCheckOptions): Promise<Releas
   const { root } = options;
   await headCommit(root);
   const workspaces = await workspacesInTree(root);
-  const released = releasedWorkspaces(workspaces, options.packages);
+  const released = releasedOnly(workspaces, options.packages);
   if (released.length === 0) {
     throw new ReleaseError(
       'BW_RELEASE_CONFIG',
@@ -146,7 +146,7 @@ async function breakingSince(
   released: readonly WorkspaceManifest[],
   options: VersionCheckOptions,
 ): Promise<BreakingChange[]> {
-  const before = releasedWorkspaces(await workspacesAtRef(root, previous.name), options.packages);
+  const before = releasedOnly(await workspacesAtRef(root, previous.name), options.packages);
   return [
     ...(options.breakingChanges ?? []),
     ...breakingChangesSince(previous.name, before, released),

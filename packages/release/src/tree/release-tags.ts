@@ -1,5 +1,5 @@
 import semver from 'semver';
-import { gitOutput, lines } from './git.js';
+import { gitOutput, lines } from '../git.js';
 
 export interface ReleaseTag {
   readonly name: string;

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import picomatch from 'picomatch';
 import { glob } from 'tinyglobby';
-import { ReleaseError } from '../errors.js';
+import { ReleaseError } from './errors.js';
 import { git, gitOutput } from './git.js';
 
 /** One workspace's package.json, from the working tree or from a tag. */
@@ -93,7 +93,7 @@ export async function workspacesAtRef(root: string, ref: string): Promise<Worksp
 }
 
 /** The workspaces released: matched by the release's `packages` globs and not private. */
-export function releasedWorkspaces(
+export function releasedOnly(
   workspaces: readonly WorkspaceManifest[],
   packages: readonly string[],
 ): WorkspaceManifest[] {
