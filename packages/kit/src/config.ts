@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { AuthConfigSchema, JWT_HMAC_ALGORITHMS } from './auth/auth-config.js';
 import { ConfigError } from './errors.js';
 import { RateLimitConfigSchema } from './limits/rate-limit-config.js';
@@ -140,8 +140,22 @@ const ENV_BINDINGS: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['BULWARK_SECRETS_ENV', ['secrets', 'env']],
 ];
 
-const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: false });
-const validate = ajv.compile<ServiceConfig>(ServiceConfigSchema);
+let compiled: ValidateFunction<ServiceConfig> | undefined;
+
+/**
+ * Compiled on first use and kept: compiling the whole configuration schema when the module loaded
+ * cost every importer of the kit (the CLI and the verifier, which never load a configuration)
+ * tens of milliseconds.
+ */
+function configValidator(): ValidateFunction<ServiceConfig> {
+  compiled ??= new Ajv({
+    allErrors: true,
+    coerceTypes: true,
+    useDefaults: true,
+    strict: false,
+  }).compile<ServiceConfig>(ServiceConfigSchema);
+  return compiled;
+}
 
 /**
  * Resolves the configuration: schema defaults, then what the code passes, then the environment
@@ -172,6 +186,7 @@ export function loadConfig(
     setPath(merged, ['tracing', 'otlpEndpoint'], `${base}/v1/traces`);
     origin.set('/tracing/otlpEndpoint', 'OTEL_EXPORTER_OTLP_ENDPOINT');
   }
+  const validate = configValidator();
   if (validate(merged)) {
     const inconsistent = inconsistencies(merged);
     if (inconsistent.length === 0) return merged;

@@ -2,7 +2,6 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { DecisionInput } from '@bulwark/gate';
 import { durationMs } from '@bulwark/verify';
 import type { Command } from 'commander';
-import { request } from 'undici';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { formatOption } from '../main.js';
 import { createTerminal } from '../output/terminal.js';
@@ -424,6 +423,9 @@ async function callGate(
   body: unknown,
   expect?: number,
 ): Promise<{ status: number; body: unknown }> {
+  // undici is loaded by the first call, like @bulwark/gate above: `bulwark gate --to staging`
+  // and every --help do without it.
+  const { request } = await import('undici');
   let status: number;
   let text: string;
   try {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { type Static, Type } from '@sinclair/typebox';
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
 import { UsageError } from '../exit-codes.js';
 import { RESTART_POLICIES, StackRestart } from './restart-policy.js';
@@ -77,7 +77,13 @@ export type StackFile = Static<typeof StackFile>;
 
 const RESTART_FIELD = /^\/services\/\d+\/restart/;
 
-const validate = new Ajv({ allErrors: true, useDefaults: true }).compile<StackFile>(StackFile);
+let compiled: ValidateFunction<StackFile> | undefined;
+
+/** Compiled by the first stack file read, so `bulwark up --help` does not wait for it. */
+function stackFileValidator(): ValidateFunction<StackFile> {
+  compiled ??= new Ajv({ allErrors: true, useDefaults: true }).compile<StackFile>(StackFile);
+  return compiled;
+}
 
 /** Where the development credentials are kept when the stack file does not say. */
 export const DEV_CREDENTIALS_DIR = '.bulwark/dev';
@@ -101,6 +107,7 @@ export async function loadStackFile(path: string): Promise<StackFile> {
       `stack file ${path}${where ? `:${where.line}:${where.col}` : ''} is not valid YAML`,
     );
   }
+  const validate = stackFileValidator();
   if (!validate(data)) {
     const restart = validate.errors?.find((e) => RESTART_FIELD.test(e.instancePath));
     if (restart) {

@@ -1,6 +1,6 @@
 import { SignatureEnvelopeSchema } from '@bulwark/keys';
 import { type Static, Type } from '@sinclair/typebox';
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 
 export const BUNDLE_FORMAT = 'bulwark.policy-bundle/v1';
 
@@ -29,5 +29,13 @@ export const SignedBundleSchema = Type.Object(
 
 export type SignedBundle = Static<typeof SignedBundleSchema>;
 
-const ajv = new Ajv({ allErrors: false, strict: true });
-export const validateSignedBundle = ajv.compile(SignedBundleSchema);
+let compiled: ValidateFunction<SignedBundle> | undefined;
+
+/**
+ * The bundle's validator, compiled on first use and kept: compiling it when the module loaded
+ * cost every importer of @bulwark/gate tens of milliseconds, though only opening a bundle needs it.
+ */
+export function signedBundleValidator(): ValidateFunction<SignedBundle> {
+  compiled ??= new Ajv({ allErrors: false, strict: true }).compile(SignedBundleSchema);
+  return compiled;
+}

@@ -10,7 +10,7 @@ import {
   BUNDLE_PAYLOAD_TYPE,
   MAX_BUNDLE_BYTES,
   type SignedBundle,
-  validateSignedBundle,
+  signedBundleValidator,
 } from './schema.js';
 
 /** Why a signature names the key it was made with in the signing audit record. */
@@ -170,10 +170,11 @@ function sniffBundle(bytes: Uint8Array): unknown {
 }
 
 function validBundle(value: unknown): SignedBundle {
-  if (!validateSignedBundle(value)) {
+  const validate = signedBundleValidator();
+  if (!validate(value)) {
     throw new BundleRefusedError(
       'malformed',
-      `the bundle is not a ${BUNDLE_FORMAT} document: ${firstSchemaError(validateSignedBundle.errors)}.`,
+      `the bundle is not a ${BUNDLE_FORMAT} document: ${firstSchemaError(validate.errors)}.`,
     );
   }
   return value;

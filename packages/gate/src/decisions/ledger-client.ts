@@ -1,4 +1,5 @@
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
+import { undici } from '../undici-on-use.js';
 import {
   LedgerRefusedError,
   LedgerStreamMovedError,
@@ -62,7 +63,7 @@ export class LedgerBatchClient {
     const url = new URL(options.url);
     this.#origin = url.origin;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
-    this.#pool = new Pool(url.origin, {
+    this.#pool = new (undici().Pool)(url.origin, {
       connections: options.connections ?? 2,
       keepAliveTimeout: 10_000,
       connect: { timeout: Math.min(this.#timeoutMs, 5_000) },

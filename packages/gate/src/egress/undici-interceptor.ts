@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
-import { type Dispatcher, getGlobalDispatcher, setGlobalDispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { EgressDestination, EgressScheme } from '../policy/types.js';
+import { undici } from '../undici-on-use.js';
 import type { EgressGuard } from './guard.js';
 
 /**
@@ -51,6 +52,7 @@ export function destinationOfOrigin(origin: string | URL): EgressDestination {
  * guarded one since (then it leaves theirs alone).
  */
 export function guardGlobalDispatcher(guard: EgressGuard): () => void {
+  const { getGlobalDispatcher, setGlobalDispatcher } = undici();
   const previous = getGlobalDispatcher();
   const guarded = previous.compose(egressInterceptor(guard));
   setGlobalDispatcher(guarded);

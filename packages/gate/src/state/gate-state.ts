@@ -3,7 +3,7 @@ import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises
 import { join } from 'node:path';
 import { firstSchemaError } from '@bulwark/kit';
 import { type Static, Type } from '@sinclair/typebox';
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { GateStateError } from '../errors.js';
 
 export const GATE_STATE_FORMAT = 'bulwark.gate-state/v1';
@@ -43,8 +43,16 @@ const GateStateFileSchema = Type.Composite(
 export type UsedNonce = Static<typeof UsedNonceSchema>;
 export type GateState = Static<typeof GateStateSchema>;
 
-const ajv = new Ajv({ allErrors: false, strict: true });
-const validateStateFile = ajv.compile(GateStateFileSchema);
+let compiled: ValidateFunction<Static<typeof GateStateFileSchema>> | undefined;
+
+/**
+ * Compiled on first use and kept: compiling when the module loaded cost every importer of
+ * @bulwark/gate tens of milliseconds, though only a gate reading its state needs it.
+ */
+function stateFileValidator(): ValidateFunction<Static<typeof GateStateFileSchema>> {
+  compiled ??= new Ajv({ allErrors: false, strict: true }).compile(GateStateFileSchema);
+  return compiled;
+}
 
 /** Temp files are dot-files beside the state, so a crash leaves them where load() can sweep them. */
 const TEMP_FILE = /^\.state\.json\.[0-9a-f]{16}\.tmp$/;
@@ -78,9 +86,10 @@ export async function loadGateState(stateDir: string): Promise<GateState | undef
       cause: error,
     });
   }
-  if (!validateStateFile(value)) {
+  const validate = stateFileValidator();
+  if (!validate(value)) {
     throw new GateStateError(
-      `gate state ${path} is corrupt: ${firstSchemaError(validateStateFile.errors)}.`,
+      `gate state ${path} is corrupt: ${firstSchemaError(validate.errors)}.`,
     );
   }
   const { format: _format, ...state } = value;

@@ -8,7 +8,7 @@ import {
   TRANSITION_PAYLOAD_TYPE,
   type TransitionBody,
   type TransitionRequest,
-  validateTransitionRequest,
+  transitionRequestValidator,
 } from './schema.js';
 
 export {
@@ -95,10 +95,11 @@ export async function approveTransition(
 
 /** The document checked against its schema; TransitionRejectedError('malformed') when not. */
 export function assertTransitionRequest(document: unknown): TransitionRequest {
-  if (!validateTransitionRequest(document)) {
+  const validate = transitionRequestValidator();
+  if (!validate(document)) {
     throw new TransitionRejectedError(
       'malformed',
-      `the transition is not a ${TRANSITION_FORMAT} document: ${firstSchemaError(validateTransitionRequest.errors)}.`,
+      `the transition is not a ${TRANSITION_FORMAT} document: ${firstSchemaError(validate.errors)}.`,
     );
   }
   const notBefore = Date.parse(document.body.notBefore);

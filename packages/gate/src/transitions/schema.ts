@@ -1,6 +1,6 @@
 import { SignatureEnvelopeSchema } from '@bulwark/keys';
 import { type Static, Type } from '@sinclair/typebox';
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 
 export const TRANSITION_FORMAT = 'bulwark.gate-transition/v1';
@@ -42,6 +42,17 @@ export const TransitionRequestSchema = Type.Object(
 
 export type TransitionRequest = Static<typeof TransitionRequestSchema>;
 
-const ajv = new Ajv({ allErrors: false, strict: true });
-addFormats(ajv, ['date-time']);
-export const validateTransitionRequest = ajv.compile(TransitionRequestSchema);
+let compiled: ValidateFunction<TransitionRequest> | undefined;
+
+/**
+ * The request's validator, compiled on first use and kept: compiling it when the module loaded
+ * cost every importer of @bulwark/gate tens of milliseconds, though only a transition needs it.
+ */
+export function transitionRequestValidator(): ValidateFunction<TransitionRequest> {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: false, strict: true });
+    addFormats(ajv, ['date-time']);
+    compiled = ajv.compile(TransitionRequestSchema);
+  }
+  return compiled;
+}

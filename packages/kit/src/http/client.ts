@@ -1,6 +1,6 @@
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';
-import { Agent, type Dispatcher, request } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import type { ServiceConfig } from '../config.js';
 import { ResponseTooLargeError } from '../errors.js';
 import type { HealthReport } from '../probes/types.js';
@@ -8,6 +8,7 @@ import { AttemptDeadline } from '../resilience/attempt-deadline.js';
 import { isRetryableRequest, OutboundPolicies } from '../resilience/outbound-policies.js';
 import { markWireErrors } from '../resilience/wire-errors.js';
 import type { Tracing } from '../tracing/tracing.js';
+import { undici } from './undici-on-use.js';
 
 export interface HttpRequestOptions {
   method?: Dispatcher.HttpMethod;
@@ -74,7 +75,7 @@ export class HttpClient {
   constructor(tracing: Tracing, options: HttpClientOptions = {}) {
     this.#tracing = tracing;
     this.#timeoutMs = options.timeoutMs ?? options.policies?.timeoutMs ?? 10_000;
-    this.#agent = new Agent({ keepAliveTimeout: 10_000 });
+    this.#agent = new (undici().Agent)({ keepAliveTimeout: 10_000 });
     const interceptors = options.interceptors ?? [];
     if (options.policies) {
       this.#policies = new OutboundPolicies(options.policies, options.registry);
@@ -143,7 +144,7 @@ export class HttpClient {
     const headers: Record<string, string> = { ...baseHeaders };
     this.#tracing.inject(headers, trace.setSpan(context.active(), span));
     try {
-      const response = await request(target, {
+      const response = await undici().request(target, {
         method,
         headers,
         body,

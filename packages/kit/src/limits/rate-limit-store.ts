@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import type { Static } from '@sinclair/typebox';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import {
   RateLimiterMemory,
   RateLimiterRedis,
@@ -11,6 +12,13 @@ import type { RateLimitConfigSchema, RateLimitRuleSchema } from './rate-limit-co
 
 export type RateLimitConfig = Static<typeof RateLimitConfigSchema>;
 export type RateLimitRule = Static<typeof RateLimitRuleSchema>;
+
+/**
+ * ioredis is loaded only by a store that uses Redis: imported eagerly it cost every importer of
+ * the kit (the CLI, the verifier, services limiting in memory) tens of milliseconds. `require`
+ * keeps the constructor synchronous; ioredis is CommonJS, so this is the module `import` gives.
+ */
+const requireOnUse = createRequire(import.meta.url);
 
 /** What a rule consumes from: resolves when allowed, rejects with a RateLimiterRes when over. */
 export interface RuleLimiter {
@@ -57,6 +65,7 @@ export class RateLimitStore {
     this.kind = config.redisUrl ? 'redis' : 'memory';
     if (config.redisUrl) {
       const socketTimeout = Math.max(1_000, config.storeTimeoutMs * 5);
+      const { Redis } = requireOnUse('ioredis') as typeof import('ioredis');
       this.#redis = new Redis(config.redisUrl, {
         enableOfflineQueue: false,
         maxRetriesPerRequest: 0,

@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { undici } from '../http/undici-on-use.js';
 import { type DependencyProbe, dependencyProbe } from './types.js';
 
 /*
@@ -58,7 +58,7 @@ export function httpProbe(url: string | URL, options: HttpProbeOptions = {}): De
   const target = new URL(url);
   const expect = options.expectStatus ?? ((status: number) => status >= 200 && status < 300);
   return dependencyProbe({ name: options.name ?? target.host, ...options }, async (signal) => {
-    const response = await request(target, { method: 'GET', signal });
+    const response = await undici().request(target, { method: 'GET', signal });
     await response.body.dump();
     if (!expect(response.statusCode)) throw new Error(`HTTP ${response.statusCode}`);
   });

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import type { ServiceConfig } from '../config.js';
+import { undici } from '../http/undici-on-use.js';
 import { errorKind, SecretFormatError, SecretProviderError } from './secret-errors.js';
 import { fieldText } from './secret-fields.js';
 import type { SecretProvider } from './secret-provider.js';
@@ -36,7 +37,7 @@ export class VaultSecretProvider implements SecretProvider {
     this.#config = config;
     this.#base = `${config.url.replace(/\/+$/, '')}/v1/${encodePath(config.mount)}/data/`;
     this.name = `vault ${config.url}`;
-    this.#agent = new Agent({
+    this.#agent = new (undici().Agent)({
       connect: { timeout: CONNECT_TIMEOUT_MS },
       headersTimeout: ANSWER_TIMEOUT_MS,
       bodyTimeout: ANSWER_TIMEOUT_MS,
@@ -98,7 +99,7 @@ export class VaultSecretProvider implements SecretProvider {
     const headers: Record<string, string> = { 'x-vault-token': token, accept: 'application/json' };
     if (this.#config.namespace !== undefined) headers['x-vault-namespace'] = this.#config.namespace;
     try {
-      const answer = await request(this.#base + encodePath(name), {
+      const answer = await undici().request(this.#base + encodePath(name), {
         method: 'GET',
         headers,
         dispatcher: this.#agent,

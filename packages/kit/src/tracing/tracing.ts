@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import {
   type Attributes,
   type Context,
@@ -18,7 +19,6 @@ import {
   W3CBaggagePropagator,
   W3CTraceContextPropagator,
 } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
@@ -71,6 +71,22 @@ const headerSetter: TextMapSetter<MessageHeaders> = {
   },
 };
 
+/**
+ * The OTLP exporter (with its protobuf and transport layers) is loaded only by a service that
+ * exports spans: imported eagerly it was the largest part of loading the kit, paid by every
+ * process that imports it (the CLI, the verifier) though most never export a span. `require`
+ * keeps the Tracing constructor synchronous; the package is CommonJS, so this is the same module
+ * instance an `import` would give.
+ */
+const requireOnUse = createRequire(import.meta.url);
+
+function otlpSpanProcessor(url: string): SpanProcessor {
+  const { OTLPTraceExporter } = requireOnUse(
+    '@opentelemetry/exporter-trace-otlp-http',
+  ) as typeof import('@opentelemetry/exporter-trace-otlp-http');
+  return new BatchSpanProcessor(new OTLPTraceExporter({ url }));
+}
+
 let contextManagerInstalled = false;
 /** The SDK's spans draw their ids from the same pool as the kit's bare span contexts. */
 const idGenerator = { generateTraceId: randomTraceId, generateSpanId: randomSpanId };
@@ -97,9 +113,7 @@ export class Tracing {
     }
     const spanProcessors = [...(options.spanProcessors ?? [])];
     if (options.otlpEndpoint) {
-      spanProcessors.push(
-        new BatchSpanProcessor(new OTLPTraceExporter({ url: options.otlpEndpoint })),
-      );
+      spanProcessors.push(otlpSpanProcessor(options.otlpEndpoint));
     }
     this.#recording = spanProcessors.length > 0;
     this.#provider = new BasicTracerProvider({

@@ -1,6 +1,14 @@
-import pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import type { Row, SqlDriver, SqlQueryable } from './driver.js';
+
+/**
+ * pg and pg-copy-streams are loaded by the first PostgreSQL driver, not with the package: imported
+ * eagerly they cost every importer of @bulwark/ledger (the verifier, each CLI command, services on
+ * PGlite) most of a tenth of a second. `require` keeps the constructor synchronous; both are
+ * CommonJS, so this is the module an `import` would give.
+ */
+const requireOnUse = createRequire(import.meta.url);
 
 export interface PostgresDriverOptions {
   /** Connections in the pool; group commit needs one writer, reads and proofs use the rest. */
@@ -15,7 +23,8 @@ export class PostgresDriver implements SqlDriver {
   readonly pool: pg.Pool;
 
   constructor(connectionString: string, options: PostgresDriverOptions = {}) {
-    this.pool = new pg.Pool({
+    const { Pool } = requireOnUse('pg') as typeof pg;
+    this.pool = new Pool({
       connectionString,
       max: options.maxConnections ?? 4,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
@@ -34,6 +43,7 @@ export class PostgresDriver implements SqlDriver {
   }
 
   async copyOut(text: string): Promise<Buffer> {
+    const { to: copyTo } = requireOnUse('pg-copy-streams') as typeof import('pg-copy-streams');
     const client = await this.pool.connect();
     let broken = false;
     try {

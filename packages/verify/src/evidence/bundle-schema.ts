@@ -1,6 +1,6 @@
 import { SignatureEnvelopeSchema } from '@bulwark/keys';
 import { Type } from '@sinclair/typebox';
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { CRITERION_STATUSES } from '../plan/schema.js';
 import { BUNDLE_FORMAT } from './model.js';
 
@@ -93,7 +93,27 @@ export const LedgerAnchorSchema = Type.Object({
   bundleSha256: Sha256,
 });
 
-const ajv = new Ajv({ allErrors: false, strict: false });
-export const validateBundle = ajv.compile(EvidenceBundleSchema);
-export const validateEnvelope = ajv.compile(SignatureEnvelopeSchema);
-export const validateAnchor = ajv.compile(LedgerAnchorSchema);
+interface BundleValidators {
+  readonly bundle: ValidateFunction;
+  readonly envelope: ValidateFunction;
+  readonly anchor: ValidateFunction;
+}
+
+let validators: BundleValidators | undefined;
+
+/**
+ * The three documents' validators, compiled on first use and kept: compiling them when the module
+ * loaded cost every importer of @bulwark/verify (the CLI's `--help` included) tens of
+ * milliseconds, though only the readers of a bundle ever need them.
+ */
+export function bundleValidators(): BundleValidators {
+  if (!validators) {
+    const ajv = new Ajv({ allErrors: false, strict: false });
+    validators = {
+      bundle: ajv.compile(EvidenceBundleSchema),
+      envelope: ajv.compile(SignatureEnvelopeSchema),
+      anchor: ajv.compile(LedgerAnchorSchema),
+    };
+  }
+  return validators;
+}

@@ -1,4 +1,5 @@
-import { request } from 'undici';
+import type { request } from 'undici';
+import { undici } from '../undici-on-use.js';
 import { LedgerQueryError } from './errors.js';
 
 /** What the ledger service answers (services/ledger/src/routes/ledger.ts). */
@@ -99,7 +100,7 @@ export class LedgerClient {
     const target = `${this.url}${path}`;
     let response: Awaited<ReturnType<typeof request>>;
     try {
-      response = await request(target, {
+      response = await undici().request(target, {
         method,
         headers: {
           accept: 'application/json, application/problem+json',

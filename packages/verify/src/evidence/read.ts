@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { sha256Hex } from '@bulwark/keys';
 import { firstSchemaError } from '@bulwark/kit';
 import type { ValidateFunction } from 'ajv';
-import { validateAnchor, validateBundle, validateEnvelope } from './bundle-schema.js';
+import { bundleValidators } from './bundle-schema.js';
 import { BundleError } from './errors.js';
 import { ANCHOR_FILE, BUNDLE_FILE, isBundleDirName, SIGNATURE_FILE } from './layout.js';
 import {
@@ -28,7 +28,12 @@ export async function readBundle(dir: string): Promise<LoadedBundle> {
   await assertDirectory(dir);
   const path = join(dir, BUNDLE_FILE);
   const bytes = await readRequired(path);
-  const bundle = parseChecked<EvidenceBundle>(path, bytes, validateBundle, BUNDLE_FORMAT);
+  const bundle = parseChecked<EvidenceBundle>(
+    path,
+    bytes,
+    bundleValidators().bundle,
+    BUNDLE_FORMAT,
+  );
   return { dir, bundle, bytes, sha256: sha256Hex(bytes) };
 }
 
@@ -38,7 +43,7 @@ export async function readSignature(dir: string): Promise<SignatureEnvelope> {
   return parseChecked<SignatureEnvelope>(
     path,
     await readRequired(path),
-    validateEnvelope,
+    bundleValidators().envelope,
     SIGNATURE_FORMAT,
   );
 }
@@ -47,7 +52,7 @@ export async function readSignature(dir: string): Promise<SignatureEnvelope> {
 export async function readAnchor(dir: string): Promise<LedgerAnchor | undefined> {
   const path = join(dir, ANCHOR_FILE);
   const bytes = await readOptional(path);
-  return bytes && parseChecked<LedgerAnchor>(path, bytes, validateAnchor);
+  return bytes && parseChecked<LedgerAnchor>(path, bytes, bundleValidators().anchor);
 }
 
 /**

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { readConfigFile } from '../../config-file.js';
 import { ConfigError } from '../../errors.js';
@@ -40,14 +40,33 @@ export const ApiKeyDocumentSchema = Type.Object(
 export type ApiKeyEntry = Static<typeof ApiKeyEntrySchema>;
 export type ApiKeyDocument = Static<typeof ApiKeyDocumentSchema>;
 
-const ajv = new Ajv({ allErrors: false, strict: true });
-addFormats(ajv, ['date-time']);
-const validate = ajv.compile<ApiKeyDocument>(ApiKeyDocumentSchema);
-const validateEntry = ajv.compile<ApiKeyEntry>(ApiKeyEntrySchema);
+interface ApiKeyValidators {
+  readonly document: ValidateFunction<ApiKeyDocument>;
+  readonly entry: ValidateFunction<ApiKeyEntry>;
+}
+
+let validators: ApiKeyValidators | undefined;
+
+/**
+ * Compiled on first use and kept: compiling when the module loaded cost every importer of the
+ * kit (the CLI's `--help` and services that never read an API keys file) tens of milliseconds.
+ */
+function apiKeyValidators(): ApiKeyValidators {
+  if (!validators) {
+    const ajv = new Ajv({ allErrors: false, strict: true });
+    addFormats(ajv, ['date-time']);
+    validators = {
+      document: ajv.compile<ApiKeyDocument>(ApiKeyDocumentSchema),
+      entry: ajv.compile<ApiKeyEntry>(ApiKeyEntrySchema),
+    };
+  }
+  return validators;
+}
 
 /** What is wrong with one entry (`/subject must NOT have more than 256 characters`), if anything. */
 export function apiKeyEntryProblem(entry: ApiKeyEntry): string | undefined {
-  return validateEntry(entry) ? undefined : firstSchemaError(validateEntry.errors);
+  const validate = apiKeyValidators().entry;
+  return validate(entry) ? undefined : firstSchemaError(validate.errors);
 }
 
 export function emptyApiKeyDocument(): ApiKeyDocument {
@@ -65,6 +84,7 @@ export function parseApiKeyDocument(text: string, origin: string): ApiKeyDocumen
   } catch {
     throw new ConfigError(`API keys ${origin} is not valid JSON`);
   }
+  const validate = apiKeyValidators().document;
   if (!validate(document)) {
     throw new ConfigError(
       `API keys ${origin} is not a ${API_KEYS_FORMAT} document: ${firstSchemaError(validate.errors)}`,
@@ -92,7 +112,7 @@ export async function readApiKeyDocument(path: string): Promise<ApiKeyDocument> 
  * (a service re-reading on its interval) sees the old document or the new one, never half.
  */
 export async function writeApiKeyDocument(path: string, document: ApiKeyDocument): Promise<void> {
-  if (!validate(document)) {
+  if (!apiKeyValidators().document(document)) {
     throw new ConfigError(`refusing to write an invalid API keys document to ${path}`);
   }
   await mkdir(dirname(path), { recursive: true });

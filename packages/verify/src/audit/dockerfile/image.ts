@@ -1,5 +1,14 @@
-import { DockerfileParser, type Instruction } from 'dockerfile-ast';
+import { createRequire } from 'node:module';
+import type { Instruction } from 'dockerfile-ast';
 import type { Location } from '../model.js';
+
+/**
+ * dockerfile-ast (with the language-server types it brings, some seventy modules) is loaded by
+ * the first Dockerfile parsed, not with the package: every importer of @bulwark/verify paid for
+ * it, though only an audit that finds a Dockerfile parses one. `require` keeps the audit
+ * synchronous; the package is CommonJS, so this is the module an `import` would give.
+ */
+const requireOnUse = createRequire(import.meta.url);
 
 /**
  * A Dockerfile as build stages, each knowing its base and the instructions that shape the image
@@ -54,6 +63,7 @@ const KNOWN_INSTRUCTIONS = new Set([
 ]);
 
 export function parseDockerfile(text: string, file: string): DockerImage {
+  const { DockerfileParser } = requireOnUse('dockerfile-ast') as typeof import('dockerfile-ast');
   const dockerfile = DockerfileParser.parse(text);
   const errors: Array<{ message: string; location: Location }> = [];
   const stages: Stage[] = [];

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, type Dispatcher, request } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
+import { undici } from '../../undici-on-use.js';
 
 /**
  * A steady stream of requests at a fixed interval (open loop: the next one leaves on time
@@ -56,7 +57,7 @@ export class RequestStream {
 
   constructor(options: RequestStreamOptions) {
     this.#options = options;
-    this.#agent = new Agent({ connections: options.maxInFlight, pipelining: 1 });
+    this.#agent = new (undici().Agent)({ connections: options.maxInFlight, pipelining: 1 });
   }
 
   start(): void {
@@ -90,7 +91,7 @@ export class RequestStream {
       this.#options.signal,
     ]);
     try {
-      const response = await request(req.url, {
+      const response = await undici().request(req.url, {
         method: req.method as Dispatcher.HttpMethod,
         ...(req.headers ? { headers: { ...req.headers } } : {}),
         ...(req.body === undefined ? {} : { body: req.body }),

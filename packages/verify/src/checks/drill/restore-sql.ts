@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { RestoreAbortedError } from './restore-process.js';
 
 /** A database the drill could not reach or whose answer it could not use: a fail with this message. */
@@ -101,6 +101,15 @@ const COMPARABLE_OUTPUT = [
 const CONNECT_TIMEOUT_MS = 15_000;
 
 /**
+ * pg, loaded by the restore drill when it connects rather than with the package: imported
+ * eagerly it cost every importer of @bulwark/verify (each CLI command) most of a tenth of a
+ * second. The module system caches it after the first drill.
+ */
+async function pgClient(): Promise<typeof pg.Client> {
+  return (await import('pg')).default.Client;
+}
+
+/**
  * One connection whose statements stop when the drill does: on abort it asks the server to
  * cancel the running statement (pg_cancel_backend from a second connection), so a checksum of a
  * large table does not run on after Ctrl-C.
@@ -122,7 +131,7 @@ export class PgSession {
 
   static async open(target: PgTarget, signal: AbortSignal): Promise<PgSession> {
     if (signal.aborted) throw new RestoreAbortedError('not connected: the drill was stopped');
-    const client = new pg.Client({
+    const client = new (await pgClient())({
       connectionString: target.url,
       application_name: 'bulwark-restore-drill',
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
@@ -193,7 +202,7 @@ export async function withSession<T>(
 }
 
 async function cancelBackend(target: PgTarget, pid: number): Promise<void> {
-  const client = new pg.Client({
+  const client = new (await pgClient())({
     connectionString: target.url,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
   });

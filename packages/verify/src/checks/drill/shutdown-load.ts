@@ -1,6 +1,7 @@
+import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
 import { roundMs } from './process-signals.js';
 
 /**
@@ -89,6 +90,14 @@ interface CannonClient {
   on(event: 'response', listener: (status: number) => void): void;
 }
 
+/**
+ * autocannon is loaded by the shutdown drill when it starts its load, not with the package:
+ * imported eagerly it cost every importer of @bulwark/verify (the CLI's other commands) about a
+ * tenth of a second. `require` keeps the constructor synchronous; autocannon is CommonJS, so this
+ * is the module `import` gives.
+ */
+const requireOnUse = createRequire(import.meta.url);
+
 export class BalancedLoad {
   readonly #instance: autocannon.Instance;
   readonly #done: Promise<void>;
@@ -121,7 +130,8 @@ export class BalancedLoad {
     this.#done = new Promise((resolve) => {
       finished = resolve;
     });
-    this.#instance = autocannon(
+    const startAutocannon = requireOnUse('autocannon') as typeof autocannon;
+    this.#instance = startAutocannon(
       {
         url: options.url.href,
         connections: options.connections,

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Dispatcher, Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+import { undici } from '../../undici-on-use.js';
 import { CHART_POINTS, PERCENTILE_RESERVOIR, Reservoir } from './load-figures.js';
 import type { LoadRunResult } from './load-run.js';
 
@@ -55,7 +56,7 @@ export async function runPaced(options: PacedRunOptions): Promise<PacedRunResult
   let sent = 0;
   let inFlight = 0;
 
-  const pool = new Pool(options.url.origin, {
+  const pool = new (undici().Pool)(options.url.origin, {
     connections: options.maxInFlight,
     pipelining: 1,
     connect: { timeout: options.timeoutMs },

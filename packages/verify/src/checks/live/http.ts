@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
-import { Agent, buildConnector, type Dispatcher, errors, request } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
+import { undici } from '../../undici-on-use.js';
 
 /** What a probe request produced: an HTTP answer, or the reason there was none. */
 export type Exchange = Answer | Failure;
@@ -186,7 +187,7 @@ export class HttpProbeClient {
     const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
     let answered = false;
     try {
-      const response = await request(url, {
+      const response = await undici().request(url, {
         method: options.method as Dispatcher.HttpMethod,
         headers: this.#headersFor(url, options),
         ...(options.body === undefined ? {} : { body: options.body }),
@@ -244,6 +245,7 @@ export class HttpProbeClient {
  * SNI and the name it verifies from the URL).
  */
 function createAgent(timeoutMs: number, trust: TlsTrust | undefined, connections = 1): Agent {
+  const { Agent: UndiciAgent, buildConnector } = undici();
   const connector =
     trust === undefined
       ? undefined
@@ -251,7 +253,7 @@ function createAgent(timeoutMs: number, trust: TlsTrust | undefined, connections
           timeout: timeoutMs,
           ...(trust.ca === undefined ? {} : { ca: trust.ca }),
         });
-  return new Agent({
+  return new UndiciAgent({
     connect:
       connector === undefined
         ? { timeout: timeoutMs }
@@ -303,6 +305,7 @@ function classify(error: unknown, timeoutMs: number): Failure {
   if (name === 'TimeoutError' || name === 'AbortError') {
     return failure('timeout', `no complete answer within ${timeoutMs} ms`);
   }
+  const { errors } = undici();
   if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError) {
     return failure('timeout', `no complete answer within ${timeoutMs} ms`);
   }

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type {
   List,
   ListItem,
@@ -8,11 +9,6 @@ import type {
   RootContent,
   Table,
 } from 'mdast';
-import { fromMarkdown } from 'mdast-util-from-markdown';
-import { gfmTableFromMarkdown } from 'mdast-util-gfm-table';
-import { gfmTaskListItemFromMarkdown } from 'mdast-util-gfm-task-list-item';
-import { gfmTable } from 'micromark-extension-gfm-table';
-import { gfmTaskListItem } from 'micromark-extension-gfm-task-list-item';
 import { repairMojibake } from './text-repair.js';
 
 /**
@@ -83,14 +79,48 @@ const CHECK_MARK = /^[✅✔☑]\uFE0F?\s*/u;
 const OWNER_LINE = /^owners?\s*:\s*(.+)$/i;
 
 /**
+ * The markdown parser (about a hundred ES modules) is loaded by the first parse, not with the
+ * package: imported eagerly it cost every importer of @bulwark/verify (each CLI command) over a
+ * tenth of a second, though only importing a plan and writing back to it parse markdown.
+ * `require` keeps parseMarkdown synchronous: the supported Node versions (20.19+, 22.13+) load
+ * ES modules through require() without a warning, and share the instances `import` would give.
+ */
+const requireOnUse = createRequire(import.meta.url);
+
+let parse: ((markdown: string) => Root) | undefined;
+
+function markdownParser(): (markdown: string) => Root {
+  if (!parse) {
+    const { fromMarkdown } = requireOnUse(
+      'mdast-util-from-markdown',
+    ) as typeof import('mdast-util-from-markdown');
+    const { gfmTableFromMarkdown } = requireOnUse(
+      'mdast-util-gfm-table',
+    ) as typeof import('mdast-util-gfm-table');
+    const { gfmTaskListItemFromMarkdown } = requireOnUse(
+      'mdast-util-gfm-task-list-item',
+    ) as typeof import('mdast-util-gfm-task-list-item');
+    const { gfmTable } = requireOnUse(
+      'micromark-extension-gfm-table',
+    ) as typeof import('micromark-extension-gfm-table');
+    const { gfmTaskListItem } = requireOnUse(
+      'micromark-extension-gfm-task-list-item',
+    ) as typeof import('micromark-extension-gfm-task-list-item');
+    parse = (markdown) =>
+      fromMarkdown(markdown, {
+        extensions: [gfmTable(), gfmTaskListItem()],
+        mdastExtensions: [gfmTableFromMarkdown(), gfmTaskListItemFromMarkdown()],
+      });
+  }
+  return parse;
+}
+
+/**
  * CommonMark with GFM's tables and task lists only: autolinks and strikethrough would cost time
  * and could take the `~` of a `[~]` box for a strikethrough delimiter.
  */
 export function parseMarkdown(markdown: string): Root {
-  return fromMarkdown(markdown, {
-    extensions: [gfmTable(), gfmTaskListItem()],
-    mdastExtensions: [gfmTableFromMarkdown(), gfmTaskListItemFromMarkdown()],
-  });
+  return markdownParser()(markdown);
 }
 
 export function readOutline(markdown: string): Outline {
