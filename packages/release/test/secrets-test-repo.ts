@@ -52,9 +52,15 @@ export function makeTestRepo(): TestRepo {
  * Made-up AWS credentials, built at run time so this source file holds no secret-shaped text:
  * an access key id and the assignment line the preset's AWS rule reads.
  */
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
 export function fakeAwsCredentials(): { keyId: string; secret: string; text: string } {
-  const keyId = `AKIA${randomBytes(12).toString('hex').toUpperCase().slice(0, 16)}`;
-  const secret = randomBytes(30).toString('base64');
+  // Random, but in the alphabets the rules match: AWS key ids are base32 (A-Z, 2-7), and the
+  // secret is letters and digits only (a random base64 one with '/' or '+' in some places was
+  // not always recognised: one CI run failed the history test that way).
+  const keyId = `AKIA${[...randomBytes(16)].map((byte) => BASE32[byte % 32]).join('')}`;
+  const secret = [...randomBytes(40)].map((byte) => ALPHANUMERIC[byte % 62]).join('');
   const text = `aws_access_key_id = ${keyId}\nAWS_SECRET_ACCESS_KEY = "${secret}"\n`;
   return { keyId, secret, text };
 }
