@@ -1,9 +1,10 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Verifier } from '@bulwark/keys';
-import { decideGate, defaultRegistry, loadPlan, readBundle } from '@bulwark/verify';
+import { readBundle } from '@bulwark/verify';
 import type { ReleaseConfig } from './config/schema.js';
 import { ReleaseError } from './errors.js';
+import { decideReleaseGate } from './evidence/index.js';
 import { sourceOf } from './git.js';
 import { type PackedTarball, packWorkspaces, releasedWorkspaces } from './pack/index.js';
 import { writeSbom } from './sbom/index.js';
@@ -84,11 +85,11 @@ async function gatedEvidence(
   keyring: Verifier,
   now: Date,
 ): Promise<{ bundleDir: string; sha256: string }> {
-  const { plan } = await loadPlan(resolve(root, config.evidence.plan), defaultRegistry());
-  const decision = await decideGate({
-    plan,
-    gateName: config.evidence.gate,
-    evidenceRoot: resolve(root, config.evidence.dir),
+  const decision = await decideReleaseGate({
+    root,
+    planFile: config.evidence.plan,
+    gate: config.evidence.gate,
+    evidenceDir: config.evidence.dir,
     keyring,
     now,
   });

@@ -33,19 +33,27 @@ export interface EvidenceGateOptions {
  * criterion that passes only through a waiver or with a warning is listed as a warning. A plan
  * that cannot be loaded is a ReleaseError (BW_RELEASE_CONFIG); a corrupt bundle is a finding.
  */
+/**
+ * The plan's promotion decision for `gate`, as `bulwark gate` makes it: what the evidence check
+ * judges and what `release sign` takes its evidence bundle from. A plan that cannot be loaded is
+ * a ReleaseError (BW_RELEASE_CONFIG); a corrupt bundle throws BundleError.
+ */
+export async function decideReleaseGate(options: EvidenceGateOptions): Promise<GateDecision> {
+  const loaded = await loadReleasePlan(resolve(options.root, options.planFile));
+  return decideGate({
+    plan: loaded.plan,
+    gateName: options.gate,
+    evidenceRoot: resolve(options.root, options.evidenceDir),
+    keyring: options.keyring,
+    now: options.now,
+  });
+}
+
 export async function checkEvidenceGate(options: EvidenceGateOptions): Promise<ReleaseCheckResult> {
   const { root, gate } = options;
-  const loaded = await loadReleasePlan(resolve(root, options.planFile));
-  const evidenceRoot = resolve(root, options.evidenceDir);
   let decision: GateDecision;
   try {
-    decision = await decideGate({
-      plan: loaded.plan,
-      gateName: gate,
-      evidenceRoot,
-      keyring: options.keyring,
-      now: options.now,
-    });
+    decision = await decideReleaseGate(options);
   } catch (error) {
     if (!(error instanceof BundleError)) throw error;
     const findings: ReleaseFinding[] = [

@@ -1,1 +1,5 @@
-export { checkEvidenceGate, type EvidenceGateOptions } from './check-evidence-gate.js';
+export {
+  checkEvidenceGate,
+  decideReleaseGate,
+  type EvidenceGateOptions,
+} from './check-evidence-gate.js';
