@@ -4,6 +4,7 @@ import { AuthConfigSchema, JWT_HMAC_ALGORITHMS } from './auth/auth-config.js';
 import { ConfigError } from './errors.js';
 import { RateLimitConfigSchema } from './limits/rate-limit-config.js';
 import { parseRateLimitRules } from './limits/rate-limit-rules-text.js';
+import { OpenApiConfigSchema } from './openapi/openapi-config.js';
 import { OutboundConfigSchema } from './resilience/outbound-config.js';
 import { SecretsConfigSchema } from './secrets/secrets-config.js';
 import { SheddingConfigSchema } from './shedding/shedding-config.js';
@@ -92,6 +93,7 @@ export const ServiceConfigSchema = Type.Object(
     tls: TlsConfigSchema,
     securityHeaders: SecurityHeadersConfigSchema,
     secrets: SecretsConfigSchema,
+    openapi: OpenApiConfigSchema,
   },
   { additionalProperties: false },
 );
@@ -138,6 +140,8 @@ const ENV_BINDINGS: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['BULWARK_TLS_REDIRECT_PORT', ['tls', 'redirectPort']],
   ['BULWARK_SECRETS_DIR', ['secrets', 'dir']],
   ['BULWARK_SECRETS_ENV', ['secrets', 'env']],
+  ['BULWARK_OPENAPI', ['openapi', 'enabled']],
+  ['BULWARK_OPENAPI_DOCS', ['openapi', 'docs']],
 ];
 
 let compiled: ValidateFunction<ServiceConfig> | undefined;
@@ -248,6 +252,9 @@ function inconsistencies(config: ServiceConfig): string[] {
     (tls.clientCertificates !== 'none' || tls.redirectPort !== undefined)
   ) {
     problems.push('tls.clientCertificates and tls.redirectPort need tls.certFile and tls.keyFile');
+  }
+  if (config.openapi.docs === true && !config.openapi.enabled) {
+    problems.push('openapi.docs (Swagger UI) needs openapi.enabled: it renders the document');
   }
   if (config.secrets.env && config.environment === 'production') {
     problems.push('secrets.env (secrets from environment variables) is refused in production');

@@ -78,6 +78,17 @@ export { RateLimitedError, RateLimitStoreUnavailableError } from './limits/rate-
 export { RATE_LIMIT_HEADERS, RATE_LIMIT_METRICS } from './limits/rate-limiting.js';
 export { createLogger, type Logger } from './logging/logger.js';
 export { REDACTED, redact, scrubString } from './logging/redact.js';
+export type { OpenApiDocument } from './openapi/install-openapi.js';
+export {
+  KIT_ERROR_CATALOGUE,
+  type KitErrorClass,
+  type KitErrorEntry,
+  type KitErrorOccasion,
+} from './openapi/kit-error-catalogue.js';
+export { OPENAPI_ENDPOINTS } from './openapi/openapi-endpoints.js';
+export { NoHttpApiError, OpenApiDisabledError } from './openapi/openapi-errors.js';
+export { PROBLEM_COMPONENT, ProblemSchema } from './openapi/problem-responses.js';
+export { SECURITY_SCHEMES } from './openapi/security-schemes.js';
 export {
   type HttpProbeOptions,
   httpProbe,
@@ -98,7 +109,7 @@ export {
 export type { OutboundConfig } from './resilience/outbound-config.js';
 export { UpstreamBusyError, UpstreamCircuitOpenError } from './resilience/outbound-errors.js';
 export type { BreakerStateName, BreakerView } from './resilience/outbound-metrics.js';
-export { runService } from './run.js';
+export { OPENAPI_OUT_VARIABLE, runService } from './run.js';
 export type { LifecycleState, ReadyVerdict, RuntimeOptions } from './runtime.js';
 export { firstSchemaError, jsonPointerPath } from './schema-errors.js';
 export {

@@ -23,6 +23,12 @@ import type { ShutdownPhase } from './lifecycle/shutdown.js';
 import { installRateLimiting } from './limits/rate-limiting.js';
 import { AccessLog } from './logging/access-log.js';
 import { HttpServerMetrics } from './metrics/service-metrics.js';
+import {
+  installOpenApi,
+  type OpenApiDocument,
+  type OpenApiSource,
+} from './openapi/install-openapi.js';
+import { OpenApiDisabledError } from './openapi/openapi-errors.js';
 import { Runtime, type RuntimeOptions } from './runtime.js';
 import { SecretStore } from './secrets/secret-store.js';
 import { installLoadShedding } from './shedding/load-shedding.js';
@@ -44,7 +50,10 @@ export interface ServiceOptions extends RuntimeOptions {
  *
  *   createService()  →  the request path's parts, in the order a request meets them: the kit's
  *                       hook (route, ids), load shedding, security headers, authentication,
- *                       rate limiting; then register routes, probes, resources, tasks, startup steps
+ *                       rate limiting; the OpenAPI document's route collector, before any route
+ *                       (/openapi.json, and /docs outside production); then register routes,
+ *                       probes, resources, tasks, startup steps
+ *   openapi()        →  (optional) load plugins without binding, and return the document
  *   listen()         →  bind; /live answers, /startup and /ready answer 503
  *                       run startup steps, evaluate readiness once; /startup and /ready turn 200
  *   SIGTERM/SIGINT   →  shutdown(): the phases below, each logged with its duration
@@ -61,6 +70,8 @@ export class Service extends Runtime {
   readonly #accessLog: AccessLog;
   /** The security headers' list, for answers no hook sees (frameworkErrors). */
   readonly #securityHeaders: ReadonlyArray<[string, string]>;
+  /** Undefined when openapi.enabled is false. */
+  readonly #openApi: OpenApiSource | undefined;
 
   constructor(options: ServiceOptions) {
     // Interceptors are code, not configuration: they stay out of the validated config object.
@@ -150,6 +161,8 @@ export class Service extends Runtime {
     this.app.setErrorHandler(sendProblem);
     this.app.setNotFoundHandler(sendNotFound);
     registerBodyParsers(this.app, { maxJsonDepth: http.maxJsonDepth });
+    // Before any route is added: the document is made of the routes its onRoute hook sees.
+    this.#openApi = installOpenApi(this);
     registerProbeRoutes(this.app, this);
     if (http.faultRoute ?? this.config.environment !== 'production') {
       // The message looks like a leak on purpose: a verifier checks that none of it comes back.
@@ -216,6 +229,17 @@ export class Service extends Runtime {
   /** The bound port (after listen). */
   get port(): number {
     return (this.app.server.address() as AddressInfo).port;
+  }
+
+  /**
+   * The service's OpenAPI 3.1 document (what GET /openapi.json answers): loads the app's plugins
+   * (Fastify's ready()), binds nothing and runs no startup step. Call it once every route is
+   * added: routes cannot be added after it. Throws OpenApiDisabledError when openapi.enabled is
+   * false.
+   */
+  async openapi(): Promise<OpenApiDocument> {
+    if (this.#openApi === undefined) throw new OpenApiDisabledError();
+    return this.#openApi.document();
   }
 
   /** Binds, then runs the startup steps; resolves once started (ready() may turn true later). */
