@@ -21,6 +21,7 @@ import { ensureCurrentDist, REPOSITORY_ROOT } from './fixtures/pack/current-dist
 
 const PUBLIC_PACKAGES = [
   '@bulwark/cli',
+  '@bulwark/contract',
   '@bulwark/gate',
   '@bulwark/keys',
   '@bulwark/kit',

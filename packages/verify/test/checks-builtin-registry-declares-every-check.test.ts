@@ -34,6 +34,8 @@ describe('defaultRegistry', () => {
       ['ledger.verify', 'service', ['ledger']],
       ['manual.attestation', 'environment', null],
       ['metrics.contract', 'service', ['http', 'worker', 'ledger', 'tool-gate']],
+      ['openapi.served', 'service', ['http', 'ledger', 'tool-gate']],
+      ['openapi.snapshot', 'service', ['http', 'ledger', 'tool-gate']],
       ['probe.contract', 'service', ['http', 'worker', 'ledger', 'tool-gate']],
       ['probe.latency', 'service', ['http', 'worker', 'ledger', 'tool-gate']],
       ['ratelimit.enforced', 'service', ['http']],

@@ -51,6 +51,7 @@ describe('plan import: the AI stack roadmap (003)', () => {
       ['sanitize-error-messages.stack-traces-only-server-logs', 'errors.problem-json', {}],
       ['add-prometheus-metrics.add-metrics-endpoints-services', 'metrics.contract', {}],
       ['add-prometheus-metrics.services-expose-metrics-endpoint', 'metrics.contract', {}],
+      ['add-comprehensive-api.add-openapi-swagger-specs-endpoints', 'openapi.served', {}],
       ['phase-2-success.tls-enabled-external-endpoints-note-full', 'tls.certificate', {}],
     ]);
   });

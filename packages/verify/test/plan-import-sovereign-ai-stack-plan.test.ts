@@ -38,6 +38,7 @@ describe('plan import: the sovereign AI stack plan (000)', () => {
         { profile: 'security' },
       ],
       ['api-governance-contracts.introduce-api-versioning', 'api.versioned', { prefix: '/v1' }],
+      ['api-governance-contracts.publish-openapi-snapshots-service', 'openapi.snapshot', {}],
     ]);
   });
 

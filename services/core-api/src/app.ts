@@ -6,6 +6,7 @@ import {
   type Service,
   type ServiceOptions,
 } from '@bulwark/kit';
+import { Type } from '@sinclair/typebox';
 import { type AuditTrail, LedgerAuditTrail, noAuditTrail } from './audit.js';
 import { CoreApiEgressGuard } from './egress.js';
 import { MemoryItemStore } from './items.js';
@@ -62,7 +63,15 @@ export function buildCoreApi(options: CoreApiOptions = {}): Service {
       audit,
     });
   }
-  service.app.get('/v1/info', async () => ({
+  const Switch = Type.Union([Type.Literal('enabled'), Type.Literal('disabled')]);
+  const Info = Type.Object({
+    service: Type.String(),
+    version: Type.String(),
+    auditLedger: Switch,
+    toolGate: Switch,
+  });
+  const info = { summary: 'What this service is and what it is wired to', tags: ['service'] };
+  service.app.get('/v1/info', { schema: { ...info, response: { 200: Info } } }, async () => ({
     service: service.config.name,
     version: service.config.version,
     auditLedger: ledgerUrl ? 'enabled' : 'disabled',

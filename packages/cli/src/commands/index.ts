@@ -40,6 +40,13 @@ const COMMANDS = new Map<string, CommandEntry>([
     },
   ],
   [
+    'contract',
+    {
+      summary: 'OpenAPI snapshots, breaking-change diffs and the check that blocks them',
+      load: async () => (await import('./contract.js')).registerContract,
+    },
+  ],
+  [
     'drill',
     {
       summary: "run one of the plan's drills and record signed evidence; schedule them",

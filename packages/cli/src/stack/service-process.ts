@@ -1,16 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { WriteStream } from 'node:fs';
-import { createRequire } from 'node:module';
 import { constants } from 'node:os';
-import { pathToFileURL } from 'node:url';
 import {
   isListeningReport,
   type ListeningReport,
   PARENT_WATCH_ENV,
 } from '@bulwark/kit/supervisor-link';
 import { type ResolvedService, STACK_HOST } from './resolve-stack.js';
-
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+import { tsxLoader } from './tsx-loader.js';
 
 /** How many of a service's last log lines `up` keeps to show when the service fails. */
 export const LOG_TAIL_LINES = 20;

@@ -11,6 +11,7 @@ import { errorsSanitizedCheck } from './live/errors-sanitized.js';
 import { headersSecurityCheck } from './live/headers-security.js';
 import { ledgerVerifyCheck } from './live/ledger-verify.js';
 import { metricsContractCheck } from './live/metrics-contract.js';
+import { openApiServedCheck, openApiSnapshotCheck } from './live/openapi-contract.js';
 import { probeContractCheck } from './live/probe-contract.js';
 import { probeLatencyCheck } from './live/probe-latency.js';
 import { ratelimitEnforcedCheck } from './live/ratelimit-enforced.js';
@@ -35,6 +36,8 @@ export const BUILTIN_CHECKS = [
   tracePropagationCheck,
   errorsProblemJsonCheck,
   apiVersionedCheck,
+  openApiServedCheck,
+  openApiSnapshotCheck,
   authEnforcedCheck,
   errorsSanitizedCheck,
   headersSecurityCheck,

@@ -1,43 +1,8 @@
+// One escaping rule for every JUnit file Bulwark writes, shared with the contract diff's report.
+import { xmlEscape } from '@bulwark/contract';
 import type { CheckRecord, CriterionRecord, EvidenceBundle } from '../evidence/model.js';
 
-/**
- * XML 1.0 text and attribute values. Escaped by hand: it is five entities and a character filter,
- * and the audit reporters do the same. Characters XML 1.0 cannot carry at all (C0 controls other
- * than tab/LF/CR, U+FFFE/U+FFFF, unpaired surrogates) are written as visible `\xNN`/`\uNNNN` text
- * so a parser never rejects the file and a reader still sees something was there. Tab, LF and CR
- * become character references, which survive attribute-value normalisation.
- */
-export function xmlEscape(text: string): string {
-  return text.replace(
-    /[&<>"'\t\n\r\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
-    (c) => {
-      switch (c) {
-        case '&':
-          return '&amp;';
-        case '<':
-          return '&lt;';
-        case '>':
-          return '&gt;';
-        case '"':
-          return '&quot;';
-        case "'":
-          return '&apos;';
-        case '\t':
-          return '&#9;';
-        case '\n':
-          return '&#10;';
-        case '\r':
-          return '&#13;';
-        default: {
-          const code = c.charCodeAt(0);
-          return code < 0x100
-            ? `\\x${code.toString(16).padStart(2, '0')}`
-            : `\\u${code.toString(16).padStart(4, '0')}`;
-        }
-      }
-    },
-  );
-}
+export { xmlEscape };
 
 const seconds = (ms: number): string => (Math.max(0, ms) / 1000).toFixed(3);
 

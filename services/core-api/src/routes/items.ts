@@ -16,7 +16,16 @@ export function registerItemRoutes(service: Service, store: ItemStore, audit: Au
 
   app.post<{ Body: NewItem }>(
     '/v1/items',
-    { schema: { body: NewItem, response: { 201: Item } }, config: { auth: SCOPES.itemsWrite } },
+    {
+      schema: {
+        summary: 'Create an item',
+        description: 'Recorded in the ledger, with the caller as actor, before it is stored.',
+        tags: ['items'],
+        body: NewItem,
+        response: { 201: Item },
+      },
+      config: { auth: SCOPES.itemsWrite },
+    },
     async (request, reply) => {
       await audit.record({
         kind: 'item.create',
@@ -31,6 +40,8 @@ export function registerItemRoutes(service: Service, store: ItemStore, audit: Au
     '/v1/items',
     {
       schema: {
+        summary: 'List items',
+        tags: ['items'],
         querystring: ListQuery,
         response: { 200: Type.Object({ items: Type.Array(Item) }) },
       },
@@ -41,7 +52,15 @@ export function registerItemRoutes(service: Service, store: ItemStore, audit: Au
 
   app.get<{ Params: { id: string } }>(
     '/v1/items/:id',
-    { schema: { params: ItemParams, response: { 200: Item } }, config: { auth: SCOPES.itemsRead } },
+    {
+      schema: {
+        summary: 'Get an item',
+        tags: ['items'],
+        params: ItemParams,
+        response: { 200: Item },
+      },
+      config: { auth: SCOPES.itemsRead },
+    },
     async (request) => {
       const item = store.get(request.params.id);
       if (item === undefined) throw new NotFoundError('no item with that id');
@@ -51,7 +70,16 @@ export function registerItemRoutes(service: Service, store: ItemStore, audit: Au
 
   app.delete<{ Params: { id: string } }>(
     '/v1/items/:id',
-    { schema: { params: ItemParams }, config: { auth: SCOPES.itemsWrite } },
+    {
+      schema: {
+        summary: 'Delete an item',
+        description: 'Recorded in the ledger, with the caller as actor, before it is deleted.',
+        tags: ['items'],
+        params: ItemParams,
+        response: { 204: Type.Null({ description: 'Deleted.' }) },
+      },
+      config: { auth: SCOPES.itemsWrite },
+    },
     async (request, reply) => {
       if (store.get(request.params.id) === undefined)
         throw new NotFoundError('no item with that id');

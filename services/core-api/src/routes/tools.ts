@@ -39,7 +39,14 @@ export function registerToolRoutes(
   service.app.post<{ Body: Static<typeof FetchBody> }>(
     '/v1/tools/fetch',
     {
-      schema: { body: FetchBody, response: { 200: FetchReply } },
+      schema: {
+        summary: 'Fetch a URL as a tool action',
+        description:
+          'Asks the tool gate first (tool web, action fetch); a deny answers 403 with its reason.',
+        tags: ['tools'],
+        body: FetchBody,
+        response: { 200: FetchReply },
+      },
       config: { auth: SCOPES.toolsFetch },
     },
     async (request) => {

@@ -62,7 +62,9 @@ const TERM_GRACE_MS = 5_000;
 
 /**
  * Runs a tool to completion. On abort it is stopped (SIGTERM, then SIGKILL) and awaited before
- * this rejects, so the drill's cleanup never races a pg_restore still writing.
+ * this rejects, so the drill's cleanup never races a pg_restore still writing. The tool runs in a
+ * process group of its own and the signals go to the group: pgbackrest forks worker processes
+ * that outlive a parent signalled alone, still writing into the directory cleanup deletes.
  */
 export function runCommand(
   file: string,
@@ -79,6 +81,7 @@ export function runCommand(
     const child = spawn(file, args, {
       env: options.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
       ...(options.cwd ? { cwd: options.cwd } : {}),
       ...(needsSwitch && options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
     });
@@ -90,10 +93,17 @@ export function runCommand(
     child.stderr.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString('utf8')).slice(-KEEP_BYTES);
     });
+    const signalGroup = (signal: NodeJS.Signals) => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, signal);
+      } catch {
+        // ESRCH: the whole group has exited already.
+      }
+    };
     let killTimer: NodeJS.Timeout | undefined;
     const onAbort = () => {
-      child.kill('SIGTERM');
-      killTimer = setTimeout(() => child.kill('SIGKILL'), TERM_GRACE_MS);
+      signalGroup('SIGTERM');
+      killTimer = setTimeout(() => signalGroup('SIGKILL'), TERM_GRACE_MS);
     };
     options.signal.addEventListener('abort', onAbort, { once: true });
     let settled = false;
@@ -118,6 +128,8 @@ export function runCommand(
       );
     });
     child.once('close', (code, signal) => {
+      // A worker that ignored SIGTERM must not outlive the stopped tool.
+      if (options.signal.aborted) signalGroup('SIGKILL');
       settle(() => {
         const ms = performance.now() - started;
         if (options.signal.aborted) {

@@ -374,6 +374,42 @@ const apiVersioned: Rule = (_text, lower) => {
   };
 };
 
+/**
+ * "Publish OpenAPI snapshots per service" (the served document matches the repository's
+ * snapshot) and "OpenAPI specs for all endpoints" (a valid document is served). A CI artifact,
+ * a contract test in CI or interactive docs are not something a running service shows.
+ */
+const openApiContract: Rule = (_text, lower) => {
+  if (!/\bopenapi\b|\bswagger\b/.test(lower)) return undefined;
+  if (/\b(ci|pipeline|artifacts?|interactive|ui)\b/.test(lower)) {
+    return {
+      nearMiss:
+        'it asks for something CI or a browser shows (bulwark contract check --artifacts writes the documents CI keeps), not the running service',
+    };
+  }
+  if (/\b(helm|readiness|liveness|probes?)\b/.test(lower)) {
+    return {
+      nearMiss:
+        "the probes are the kit's operational contract (probe.contract checks them), which a service's OpenAPI document leaves out",
+    };
+  }
+  if (/\bsnapshots?\b/.test(lower)) {
+    return {
+      check: 'openapi.snapshot',
+      with: {},
+      because: "the running service's /openapi.json matches its snapshot in the repository",
+    };
+  }
+  if (!/\b(specs?|specifications?|documents?|docs|documentation|contracts?)\b/.test(lower)) {
+    return undefined;
+  }
+  return {
+    check: 'openapi.served',
+    with: {},
+    because: 'a valid OpenAPI document, generated from the routes, is served at /openapi.json',
+  };
+};
+
 const ledgerVerify: Rule = (_text, lower) => {
   if (!/\bledger\b/.test(lower) || !/\bverif(y|ies|ication)\b/.test(lower)) return undefined;
   if (!/\b(valid|chain|intact|passes|endpoint)\b/.test(lower)) return undefined;
@@ -461,6 +497,7 @@ const RULES: readonly Rule[] = [
   ratelimitEnforced,
   headersSecurity,
   apiVersioned,
+  openApiContract,
   ledgerVerify,
   egressDenied,
   signedTransitions,
