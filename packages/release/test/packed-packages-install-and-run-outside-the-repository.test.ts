@@ -174,6 +174,18 @@ describe('the packed packages, installed outside the repository', () => {
     }
   });
 
+  it('the installed CLI diffs two OpenAPI documents with the packed @bulwark/contract', async () => {
+    const document = (fields: string) =>
+      `openapi: 3.1.0\ninfo: { title: t, version: 1.0.0 }\npaths:\n  /v1/a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: { type: object, properties: { ${fields} } }\n`;
+    writeFileSync(join(project, 'old.yaml'), document('a: { type: string }, b: { type: string }'));
+    writeFileSync(join(project, 'new.yaml'), document('a: { type: string }'));
+    const cli = join(project, 'node_modules', '.bin', 'bulwark');
+    const diff = await run('node', [cli, 'contract', 'diff', 'old.yaml', 'new.yaml']);
+    expect(diff.stderr).toBe('');
+    expect(diff.code).toBe(1);
+    expect(diff.stdout).toContain('response.property.removed');
+  });
+
   it.skipIf(!postgres.available)(
     "the README's service example serves, turns ready and stops on SIGTERM with exit code 0",
     async () => {
