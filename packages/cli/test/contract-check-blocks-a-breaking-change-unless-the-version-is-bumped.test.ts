@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, spawnTs } from '@bulwark/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectOneLineFailure, runCli } from './run-cli.js';
 
@@ -28,10 +29,10 @@ const git = (...args: string[]) =>
     },
   });
 
-function useShape(shape: 'v1' | 'breaking' | 'bumped'): void {
+function useShape(shape: 'v1' | 'breaking' | 'bumped', port = 18999): void {
   writeFileSync(
     join(repo, 'bulwark.stack.yaml'),
-    `services:\n  - name: widgets\n    entry: ${JSON.stringify(entry)}\n    port: 18999\n    env:\n      WIDGET_API: ${shape}\n`,
+    `services:\n  - name: widgets\n    entry: ${JSON.stringify(entry)}\n    port: ${port}\n    env:\n      WIDGET_API: ${shape}\n`,
   );
 }
 
@@ -95,4 +96,28 @@ describe('bulwark contract check', () => {
     const run = await runCli(['contract', 'check', '--root', repo, '--base', 'no-such-ref']);
     expectOneLineFailure(run, /--base no-such-ref: no such commit/);
   });
+
+  it('--live reads what the running service serves: the breaking one fails, a stopped one is exit 2', async () => {
+    const port = await freePort();
+    useShape('breaking', port);
+    const running = spawnTs(entry, {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      WIDGET_API: 'breaking',
+    });
+    try {
+      await running.waitForLine((line) => line.includes('widgets ready on'));
+      const run = await runCli(['contract', 'check', '--root', repo, '--live', '--base', 'main']);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain('response.property.removed');
+    } finally {
+      running.kill();
+      await running.exited;
+    }
+    const stopped = await runCli(['contract', 'check', '--root', repo, '--live', '--base', 'main']);
+    expectOneLineFailure(
+      stopped,
+      /widgets: cannot read http:\/\/127\.0\.0\.1:\d+\/openapi\.json .*is the stack running/,
+    );
+  }, 60_000);
 });

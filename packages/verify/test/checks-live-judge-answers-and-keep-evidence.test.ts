@@ -112,10 +112,34 @@ describe('api.versioned', () => {
     expect(outcome.status, outcome.summary).toBe('pass');
   });
 
-  it('skips, saying why, when it knows no path of the API', async () => {
+  it('with no paths given, asks the paths of the OpenAPI document the service serves', async () => {
     const outcome = await runCheck('api.versioned', {}, { service: httpService(kit.url) });
+    expect(outcome.status, outcome.summary).toBe('pass');
+    expect(outcome.summary).toBe('1 path served under /v1 and not without it');
+    expect(outcome.measurements).toMatchObject({ '/v1/items.status': 200, '/items.status': 404 });
+  });
+
+  it('fails a documented path outside the prefix, without asking it', async () => {
+    const document = { openapi: '3.1.0', paths: { '/v1/items': {}, '/admin/{id}': {} } };
+    const url = await serve((req, res) => {
+      const known = req.url === '/openapi.json' || req.url === '/v1/items';
+      res.writeHead(known ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(req.url === '/openapi.json' ? JSON.stringify(document) : '{}');
+    });
+    const outcome = await runCheck('api.versioned', {}, { service: httpService(url) });
+    expect(outcome.status).toBe('fail');
+    expect(outcome.summary).toBe('/admin/{id} (in its OpenAPI document) is not under /v1');
+  });
+
+  it('skips, saying why, when it knows no path and the service serves no OpenAPI document', async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{}');
+    });
+    const outcome = await runCheck('api.versioned', {}, { service: httpService(url) });
     expect(outcome.status).toBe('skip');
-    expect(outcome.reason).toMatch(/^no API paths to check on svc: list them in the binding/);
+    expect(outcome.reason).toMatch(
+      /^no API paths to check on svc and no OpenAPI document at \/openapi\.json: list them/,
+    );
   });
 });
 

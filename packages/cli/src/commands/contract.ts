@@ -76,9 +76,14 @@ export function registerContract(program: Command, setExitCode: SetExitCode): vo
         .default('console'),
     )
     .option('--artifacts <dir>', 'also write the generated documents and the reports here')
+    .option(
+      '--live',
+      'read each document from the running stack (bulwark up) instead of generating it',
+      false,
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  bulwark contract check\n  bulwark contract check --base v0.1.0 --format markdown\n',
+      '\nExamples:\n  bulwark contract check\n  bulwark contract check --base v0.1.0 --format markdown\n  bulwark contract check --live   # against the stack bulwark up is running\n',
     )
     .action((flags) => runContractCheck(flags, setExitCode));
 }

@@ -13,6 +13,7 @@ import { EXIT } from '../exit-codes.js';
 import { createTerminal } from '../output/terminal.js';
 import { fileAtCommit, resolveBaseCommit } from './base-ref.js';
 import { generateDocuments } from './generate-documents.js';
+import { fetchLiveDocuments } from './live-documents.js';
 import { type ContractFlags, contractConfigOf, contractedAsync } from './settings.js';
 import { SNAPSHOT_COMMAND } from './snapshot.js';
 
@@ -23,6 +24,7 @@ interface CheckFlags extends ContractFlags {
   service?: string[];
   format: CheckFormat;
   artifacts?: string;
+  live: boolean;
 }
 
 /** One service's judgement: its diff against the base snapshot, and whether its own is stale. */
@@ -37,8 +39,9 @@ export interface ServiceContractCheck {
 }
 
 /**
- * `bulwark contract check`: generates each service's document from the code and compares it
- * with its snapshot at the base commit (default: the merge base with main). A breaking change
+ * `bulwark contract check`: generates each service's document from the code (or, with --live,
+ * reads what the running stack serves) and compares it with its snapshot at the base commit
+ * (default: the merge base with main). A breaking change
  * without a version bump fails, and so does a snapshot in the tree that the code no longer
  * matches (the pull request changed the API without refreshing it).
  */
@@ -46,12 +49,16 @@ export async function runContractCheck(flags: CheckFlags, setExitCode: SetExitCo
   const { root, config } = contractConfigOf(flags);
   const terminal = createTerminal();
   const base = await resolveBaseCommit(root, { ref: flags.base, branch: config.base });
-  const documents = await generateDocuments({
+  const source = {
     root,
     config,
     ...(flags.service ? { only: flags.service } : {}),
-    onProgress: (message) => terminal.progress(message),
-  }).finally(() => terminal.progressDone());
+    onProgress: (message: string) => terminal.progress(message),
+  };
+  const documents = await (flags.live
+    ? fetchLiveDocuments(source)
+    : generateDocuments(source)
+  ).finally(() => terminal.progressDone());
   const results: ServiceContractCheck[] = [];
   for (const generated of documents) {
     const path = `${config.snapshots}/${generated.service}.json`;
@@ -67,7 +74,7 @@ export async function runContractCheck(flags: CheckFlags, setExitCode: SetExitCo
             document: JSON.parse(baseText) as object,
           }),
           await loadOpenApiDocument({
-            label: `${generated.service} (generated)`,
+            label: `${generated.service} (${flags.live ? 'served' : 'generated'})`,
             document: generated.document,
           }),
           { levels: config.levels },

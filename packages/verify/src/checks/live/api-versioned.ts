@@ -1,9 +1,10 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { CheckPlugin, Measurements } from '../check.js';
 import { aborted, skipped } from '../outcomes.js';
-import { headerOf } from './answer.js';
+import { headerOf, jsonObjectOf } from './answer.js';
 import { jsonArtifact } from './evidence.js';
-import { serviceTarget, targetVersionOf } from './service-target.js';
+import { OPENAPI_PATH } from './openapi-contract.js';
+import { type ServiceTarget, serviceTarget, targetVersionOf } from './service-target.js';
 
 const PATH_SEGMENTS = '(/[A-Za-z0-9._~-]+)+';
 
@@ -22,7 +23,7 @@ export const ApiVersionedParams = Type.Object(
 );
 export type ApiVersionedParamsValue = Static<typeof ApiVersionedParams>;
 
-/** Paths known without asking the plan: the ledger service's cheap read. */
+/** Paths known without asking the plan, for a ledger or tool gate that serves no OpenAPI document. */
 const KNOWN_PATHS: Readonly<Record<string, readonly string[]>> = {
   ledger: ['/ledger/head'],
   'tool-gate': ['/gate'],
@@ -34,10 +35,10 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
  * For each resource path: served under the prefix (any answer but 404: a 401, 403 or 405 still
  * shows the route exists) and not served without it (404 or 410, or a redirect into the prefix).
  *
- * Limits, stated plainly: the check knows only the paths it is given (or the ledger's own);
- * without an OpenAPI document or a route list it cannot find an unversioned route nobody named,
- * so with no paths it skips rather than pass on nothing. It sends GET only, so a path that takes
- * only POST is "routed" through its 405.
+ * With no paths given, the service's OpenAPI document (/openapi.json, which every kit service
+ * serves) names them: a documented path outside the prefix fails at once, and the documented
+ * paths without a template are asked. Without paths or a document it skips rather than pass on
+ * nothing. It sends GET only, so a path that takes only POST is "routed" through its 405.
  */
 export const apiVersionedCheck: CheckPlugin<ApiVersionedParamsValue> = {
   id: 'api.versioned',
@@ -48,13 +49,26 @@ export const apiVersionedCheck: CheckPlugin<ApiVersionedParamsValue> = {
   async run(params, ctx) {
     const target = serviceTarget('api.versioned', ctx);
     const prefix = params.prefix.replace(/\/+$/, '');
-    const resources = params.paths ?? KNOWN_PATHS[target.service.kind ?? 'http'];
+    const problems: string[] = [];
+    let resources: readonly string[] | undefined = params.paths;
     if (!resources) {
+      const documented = await documentedPaths(target);
+      if (ctx.signal.aborted) return aborted();
+      if (documented !== undefined) {
+        for (const path of documented.filter((p) => !p.startsWith(`${prefix}/`))) {
+          problems.push(`${path} (in its OpenAPI document) is not under ${prefix}`);
+        }
+        // Templated paths (`/items/{id}`) cannot be asked without a real id; the others are.
+        resources = documented.filter((p) => p.startsWith(`${prefix}/`) && !p.includes('{'));
+      } else {
+        resources = KNOWN_PATHS[target.service.kind ?? 'http'];
+      }
+    }
+    if (!resources || (resources.length === 0 && problems.length === 0)) {
       return skipped(
-        `no API paths to check on ${target.service.name}: list them in the binding, e.g. with: { paths: [/items] }`,
+        `no API paths to check on ${target.service.name} and no OpenAPI document at /openapi.json: list them in the binding, e.g. with: { paths: [/items] }`,
       );
     }
-    const problems: string[] = [];
     const figures: Record<string, Measurements[string]> = { prefix };
     const seen: Record<string, unknown>[] = [];
     for (const resource of resources) {
@@ -116,4 +130,16 @@ function unversionedRefused(
   } catch {
     return false;
   }
+}
+
+/** The paths of the service's OpenAPI document, or undefined when it serves none. */
+async function documentedPaths(target: ServiceTarget): Promise<string[] | undefined> {
+  const exchange = await target.client.get(target.url(OPENAPI_PATH), {
+    headers: { accept: 'application/json' },
+    maxBodyBytes: 16 * BODY_LIMIT,
+    signal: target.signal,
+  });
+  if (exchange.kind === 'failure' || exchange.status !== 200) return undefined;
+  const paths = jsonObjectOf(exchange.body)?.paths;
+  return typeof paths === 'object' && paths !== null ? Object.keys(paths) : undefined;
 }
