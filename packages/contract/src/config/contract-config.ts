@@ -5,10 +5,9 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
 import { checkLevelOverrides } from '../diff/levels.js';
 import { ContractError } from '../errors.js';
+import type { ChangeLevel } from '../model.js';
 
 export const CONTRACT_CONFIG_FILE = 'bulwark.contract.yaml';
-
-const Level = Type.Union([Type.Literal('error'), Type.Literal('warning'), Type.Literal('info')]);
 
 /**
  * `bulwark.contract.yaml`: where the snapshots live, which services publish one, and the levels
@@ -29,21 +28,29 @@ export const ContractConfigSchema = Type.Object(
     }),
     /** `contract check` compares with the snapshots at the merge base of HEAD and this branch. */
     base: Type.String({ minLength: 1, maxLength: 256, default: 'main' }),
-    /** Level overrides by class id (`response.enum.value-added: error`). */
-    levels: Type.Record(Type.String(), Level, { default: {} }),
+    /**
+     * Level overrides by class id (`response.enum.value-added: error`); checkLevelOverrides
+     * judges ids and levels, with messages that name the class and the allowed levels.
+     */
+    levels: Type.Record(Type.String({ maxLength: 200 }), Type.String({ maxLength: 50 }), {
+      default: {},
+    }),
   },
   { additionalProperties: false },
 );
-export type ContractConfig = Static<typeof ContractConfigSchema>;
+type ContractConfigFile = Static<typeof ContractConfigSchema>;
+export type ContractConfig = Omit<ContractConfigFile, 'levels'> & {
+  readonly levels: Readonly<Record<string, ChangeLevel>>;
+};
 
 // Compiled on first use: `bulwark verify --help` loads this package and never reads the file.
-let validate: ValidateFunction<ContractConfig> | undefined;
-const validator = (): ValidateFunction<ContractConfig> => {
+let validate: ValidateFunction<ContractConfigFile> | undefined;
+const validator = (): ValidateFunction<ContractConfigFile> => {
   validate ??= new Ajv({
     useDefaults: true,
     allErrors: false,
     strict: false,
-  }).compile<ContractConfig>(ContractConfigSchema);
+  }).compile<ContractConfigFile>(ContractConfigSchema);
   return validate;
 };
 
@@ -81,6 +88,5 @@ export function loadContractConfig(root: string, file?: string): ContractConfig 
       `${path}: ${where} ${first?.message ?? 'is invalid'}`,
     );
   }
-  checkLevelOverrides(value.levels, path);
-  return value;
+  return { ...value, levels: checkLevelOverrides(value.levels, path) };
 }

@@ -1,2 +1,2 @@
 export { type DiffOptions, diffContracts } from './diff-contracts.js';
-export { checkLevelOverrides, LevelOverridesFileSchema, loadLevelOverrides } from './levels.js';
+export { checkLevelOverrides } from './levels.js';
