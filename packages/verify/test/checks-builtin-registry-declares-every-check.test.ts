@@ -24,6 +24,7 @@ describe('defaultRegistry', () => {
       ['drill.restore', 'environment', null],
       ['drill.shutdown', 'service', ['http', 'worker', 'ledger', 'tool-gate']],
       ['drill.soak', 'service', ['http', 'ledger', 'tool-gate']],
+      ['embeddings.canary', 'service', ['http']],
       ['errors.problem-json', 'service', ['http', 'ledger', 'tool-gate']],
       ['errors.sanitized', 'service', ['http', 'ledger', 'tool-gate']],
       ['gate.egress-denied', 'service', ['tool-gate']],

@@ -39,6 +39,7 @@ describe('plan import: the sovereign AI stack plan (000)', () => {
       ],
       ['api-governance-contracts.introduce-api-versioning', 'api.versioned', { prefix: '/v1' }],
       ['api-governance-contracts.publish-openapi-snapshots-service', 'openapi.snapshot', {}],
+      ['gpu-enablement-plan.gpu-canary-passes-without-regressions-before', 'embeddings.canary', {}],
     ]);
   });
 

@@ -1,3 +1,4 @@
+import { type Database, isPostgresUrl } from '@bulwark/db';
 import { ToolGateClient } from '@bulwark/gate';
 import {
   createService,
@@ -8,10 +9,11 @@ import {
 } from '@bulwark/kit';
 import { Type } from '@sinclair/typebox';
 import { type AuditTrail, LedgerAuditTrail, noAuditTrail } from './audit.js';
+import { CoreApiDatabase } from './database.js';
 import { CoreApiEgressGuard } from './egress.js';
-import { MemoryItemStore } from './items.js';
 import { registerItemRoutes } from './routes/items.js';
 import { registerToolRoutes } from './routes/tools.js';
+import { type ItemCacheSettings, wireItems } from './wire-items.js';
 
 export interface CoreApiOptions extends Partial<Omit<ServiceOptions, 'name' | 'version'>> {
   /** Base URL of the ledger service; state changes are recorded there. */
@@ -21,6 +23,14 @@ export interface CoreApiOptions extends Partial<Omit<ServiceOptions, 'name' | 'v
    * in-process egress guard follows its mode. Without it tool actions are refused.
    */
   toolGateUrl?: string | undefined;
+  /**
+   * Where items live: an open Database (the caller closes it), or a URL the service opens on
+   * start and closes on shutdown: postgres://…, a PGlite data directory, or `memory://` (the
+   * default, for tests; main.ts passes DATABASE_URL or the service's data directory).
+   */
+  database?: Database | string | undefined;
+  /** The read-through item cache; Redis when `redisUrl` is set (default: REDIS_URL). */
+  itemCache?: ItemCacheSettings | undefined;
 }
 
 export const CORE_API_VERSION = '0.1.0';
@@ -33,7 +43,7 @@ const CORE_API_RATE_LIMITS = [
 
 /** The reference API, wired from kit parts only: everything operational comes from the kit. */
 export function buildCoreApi(options: CoreApiOptions = {}): Service {
-  const { ledgerUrl, toolGateUrl, ...serviceOptions } = options;
+  const { ledgerUrl, toolGateUrl, database = 'memory://', itemCache, ...serviceOptions } = options;
   const egress = toolGateUrl ? new CoreApiEgressGuard() : undefined;
   const service = createService({
     name: 'core-api',
@@ -53,13 +63,24 @@ export function buildCoreApi(options: CoreApiOptions = {}): Service {
       throw new DependencyUnavailableError('no tool gate is configured (BULWARK_TOOL_GATE_URL)');
     },
   };
+  const db = new CoreApiDatabase(service, database);
+  const cacheRedisUrl = itemCache?.redisUrl ?? service.config.rateLimit.redisUrl;
+  const items = wireItems(service, db, { ...itemCache, redisUrl: cacheRedisUrl });
   if (toolGateUrl && egress) {
     gate = new ToolGateClient(service.http, toolGateUrl);
     service.addReadinessProbe(httpProbe(new URL('/ready', toolGateUrl), { name: 'tool-gate' }));
     const collector = service.config.tracing.otlpEndpoint;
+    const rateLimitRedis = service.config.rateLimit.redisUrl;
+    const databaseUrl = typeof database === 'string' ? database : database.displayUrl;
     egress.attach(service, {
       toolGateUrl,
-      dependencies: [...(ledgerUrl ? [ledgerUrl] : []), ...(collector ? [collector] : [])],
+      dependencies: [
+        ...(ledgerUrl ? [ledgerUrl] : []),
+        ...(collector ? [collector] : []),
+        ...(cacheRedisUrl ? [cacheRedisUrl] : []),
+        ...(rateLimitRedis ? [rateLimitRedis] : []),
+        ...(isPostgresUrl(databaseUrl) ? [databaseUrl] : []),
+      ],
       audit,
     });
   }
@@ -77,7 +98,7 @@ export function buildCoreApi(options: CoreApiOptions = {}): Service {
     auditLedger: ledgerUrl ? 'enabled' : 'disabled',
     toolGate: toolGateUrl ? 'enabled' : 'disabled',
   }));
-  registerItemRoutes(service, new MemoryItemStore(), audit);
+  registerItemRoutes(service, items, audit);
   registerToolRoutes(service, gate, audit, egress);
   return service;
 }

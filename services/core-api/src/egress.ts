@@ -16,8 +16,19 @@ import type { AuditTrail } from './audit.js';
 
 const INFRASTRUCTURE: EgressVerdict = Object.freeze({
   allow: true,
-  reason: "one of the service's configured dependencies (ledger, tool gate, trace collector)",
+  reason:
+    "one of the service's configured dependencies (ledger, tool gate, trace collector, database, Redis)",
 });
+
+/** Ports a dependency URL without one means (the database and Redis are dependencies too). */
+const DEFAULT_PORTS: Readonly<Record<string, number>> = {
+  'http:': 80,
+  'https:': 443,
+  'postgres:': 5432,
+  'postgresql:': 5432,
+  'redis:': 6379,
+  'rediss:': 6379,
+};
 
 /**
  * core-api's in-process egress guard: every outbound connection, through the kit's client, any
@@ -49,7 +60,7 @@ export class CoreApiEgressGuard {
   ) {
     this.#infrastructure = [options.toolGateUrl, ...options.dependencies].map((url) => {
       const parsed = new URL(url);
-      const port = Number(parsed.port) || (parsed.protocol === 'https:' ? 443 : 80);
+      const port = Number(parsed.port) || (DEFAULT_PORTS[parsed.protocol] ?? 80);
       return { host: parsed.hostname.replace(/^\[|\]$/g, '').toLowerCase(), port };
     });
     const blocked = new Counter({

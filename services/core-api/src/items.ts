@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { type Static, Type } from '@sinclair/typebox';
 
 export const NewItem = Type.Object(
@@ -14,36 +13,21 @@ export const Item = Type.Object({
   id: Type.String({ format: 'uuid' }),
   name: Type.String(),
   quantity: Type.Integer(),
+  /** 1 when created; each replacement (PUT) adds one. */
+  version: Type.Integer({ minimum: 1 }),
   createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
 });
 export type Item = Static<typeof Item>;
 
-/** Where items live. In memory for now; a PostgreSQL store slots in behind the same interface. */
+/** Where items live: KyselyItemStore (PostgreSQL or PGlite). */
 export interface ItemStore {
-  create(input: NewItem): Item;
-  get(id: string): Item | undefined;
-  list(limit: number): Item[];
-  delete(id: string): boolean;
-}
-
-export class MemoryItemStore implements ItemStore {
-  readonly #items = new Map<string, Item>();
-
-  create(input: NewItem): Item {
-    const item: Item = { id: randomUUID(), ...input, createdAt: new Date().toISOString() };
-    this.#items.set(item.id, item);
-    return item;
-  }
-
-  get(id: string): Item | undefined {
-    return this.#items.get(id);
-  }
-
-  list(limit: number): Item[] {
-    return [...this.#items.values()].slice(-limit);
-  }
-
-  delete(id: string): boolean {
-    return this.#items.delete(id);
-  }
+  create(input: NewItem): Promise<Item>;
+  get(id: string): Promise<Item | undefined>;
+  /** The newest `limit` items, oldest first. */
+  list(limit: number): Promise<Item[]>;
+  /** Replaces name and quantity; undefined when there is no such item. */
+  update(id: string, input: NewItem): Promise<Item | undefined>;
+  /** False when there was no such item. */
+  delete(id: string): Promise<boolean>;
 }

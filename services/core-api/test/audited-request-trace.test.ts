@@ -32,7 +32,10 @@ describe('an audited request through core-api and the ledger service', () => {
       BULWARK_LEDGER_DATA_DIR: join(work, 'ledger'),
       BULWARK_KEYS_DIR: join(work, 'keys'),
     });
-    const core = await start('core-api/src/main.ts', { BULWARK_LEDGER_URL: ledger.url });
+    const core = await start('core-api/src/main.ts', {
+      BULWARK_LEDGER_URL: ledger.url,
+      BULWARK_CORE_API_DATA_DIR: join(work, 'core-api'),
+    });
 
     const traceId = '0af7651916cd43dd8448eb211c80319c';
     const response = await request(`${core.url}/v1/items`, {

@@ -103,7 +103,11 @@ const withKey =
 const full = withKey(() => keys.apiKeys.full);
 const json = (body: string, headers: Record<string, string> = full()) =>
   ({ method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body }) as const;
+const put = (body: string, headers: Record<string, string> = full()) =>
+  ({ method: 'PUT', headers: { 'content-type': 'application/json', ...headers }, body }) as const;
 const NEW_ITEM = '{"name":"bolt","quantity":3}';
+/** A well-formed id no item has. */
+const SOME_ID = '00000000-0000-4000-8000-000000000000';
 
 function nested(depth: number): string {
   return `{"name":"x","quantity":1,"extra":${'['.repeat(depth)}${']'.repeat(depth)}}`;
@@ -282,6 +286,42 @@ const cases: Case[] = [
     name: 'a fetch URL that is not http(s)',
     status: 400,
     send: () => http('/v1/tools/fetch', json('{"url":"file:///etc/passwd"}')),
+  },
+  // Replacing an item (PUT).
+  {
+    name: 'a PUT without the items:write scope',
+    status: 403,
+    send: () => http(`/v1/items/${SOME_ID}`, put(NEW_ITEM, { 'x-api-key': keys.apiKeys.readOnly })),
+  },
+  {
+    name: 'a PUT of an item that does not exist',
+    status: 404,
+    send: () => http(`/v1/items/${SOME_ID}`, put(NEW_ITEM)),
+  },
+  {
+    name: 'a PUT to an id that is not a UUID',
+    status: 400,
+    send: () => http('/v1/items/42', put(NEW_ITEM)),
+  },
+  {
+    name: 'a PUT without a quantity',
+    status: 400,
+    send: () => http(`/v1/items/${SOME_ID}`, put('{"name":"bolt"}')),
+  },
+  {
+    name: 'a PUT with an unknown field',
+    status: 400,
+    send: () => http(`/v1/items/${SOME_ID}`, put('{"name":"bolt","quantity":3,"version":9}')),
+  },
+  {
+    name: 'a PUT with a negative quantity',
+    status: 400,
+    send: () => http(`/v1/items/${SOME_ID}`, put('{"name":"bolt","quantity":-1}')),
+  },
+  {
+    name: 'a PUT with malformed JSON',
+    status: 400,
+    send: () => http(`/v1/items/${SOME_ID}`, put('{"name":')),
   },
   // Query strings and parameters.
   {

@@ -129,6 +129,7 @@ beforeAll(async () => {
   core = await startService(CORE_API_MAIN, {
     BULWARK_TOOL_GATE_URL: gate.url,
     BULWARK_LEDGER_URL: ledger.url,
+    DATABASE_URL: 'memory://',
   });
 });
 

@@ -30,6 +30,8 @@ async function startCoreApi(onStoreError: 'open' | 'closed'): Promise<number> {
     BULWARK_RATE_LIMIT_STORE_TIMEOUT_MS: String(STORE_TIMEOUT_MS),
     BULWARK_SHEDDING: 'false',
     BULWARK_AUTH: 'off',
+    // Items are not what this test is about: each process keeps its own in memory.
+    DATABASE_URL: 'memory://',
   });
   processes.push(proc);
   // Loading the stack through tsx takes seconds, and far longer on a busy machine.

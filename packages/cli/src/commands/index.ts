@@ -47,6 +47,13 @@ const COMMANDS = new Map<string, CommandEntry>([
     },
   ],
   [
+    'db',
+    {
+      summary: "status, migrate and roll back each service's database schema",
+      load: async () => (await import('./db.js')).registerDb,
+    },
+  ],
+  [
     'drill',
     {
       summary: "run one of the plan's drills and record signed evidence; schedule them",

@@ -129,7 +129,12 @@ async function up(options: UpOptions, term: Terminal): Promise<number> {
   const stackPath = resolve(options.stack);
   const root = dirname(stackPath);
   const stack = await loadStackFile(stackPath);
-  const services = resolveStack(stack, root, { base: options.portBase, ports: options.port });
+  const services = resolveStack(
+    stack,
+    root,
+    { base: options.portBase, ports: options.port },
+    { databaseUrls: true },
+  );
   await assertPortsFree(services);
   const credentials = await prepareDevCredentials(services, devCredentialsDir(stack, root));
   for (const line of credentials.lines) term.err(line);

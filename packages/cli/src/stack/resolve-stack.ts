@@ -2,7 +2,12 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../exit-codes.js';
 import { type RestartSettings, restartSettings } from './restart-policy.js';
-import { DEV_CREDENTIALS_DIR, type StackFile, serviceReferences } from './stack-file.js';
+import {
+  DEV_CREDENTIALS_DIR,
+  type StackFile,
+  serviceDatabaseUrl,
+  serviceReferences,
+} from './stack-file.js';
 
 /** Every service of the stack runs on loopback. */
 export const STACK_HOST = '127.0.0.1';
@@ -39,11 +44,13 @@ export interface PortOverrides {
  * services' env, so a dependent (core-api's BULWARK_LEDGER_URL) follows the service it names.
  * Refuses what would silently miswire the stack: an unknown service, two services on one port,
  * a port out of range, and a literal loopback URL that still names a port an override moved.
+ * With `databaseUrls`, a service with a `database:` block is told where it is (databaseEnv).
  */
 export function resolveStack(
   stack: StackFile,
   root: string,
   overrides: PortOverrides = {},
+  options: { databaseUrls?: boolean } = {},
 ): ResolvedService[] {
   const names = stack.services.map((service) => service.name);
   const ports = new Map(stack.services.map((service) => [service.name, service.port]));
@@ -121,6 +128,14 @@ export function resolveStack(
       derived.BULWARK_TLS_KEY_FILE = resolve(credentialsDir, `${service.name}-key.pem`);
       if (redirectPort !== undefined) derived.BULWARK_TLS_REDIRECT_PORT = String(redirectPort);
     }
+    // Only for processes that serve (`up`): others that run an entry (contract snapshots write
+    // a document and exit) must not open, or collide with, the stack's data directories.
+    if (service.database && options.databaseUrls) {
+      Object.assign(
+        derived,
+        databaseEnv(service.name, serviceDatabaseUrl(service.name, service.database, root)),
+      );
+    }
     if (service.apiKey) {
       derived.BULWARK_AUTH = 'required';
       derived.BULWARK_API_KEYS = resolve(credentialsDir, `${service.name}.api-keys.json`);
@@ -145,6 +160,19 @@ export function resolveStack(
       restart: restartSettings(service.restart),
     };
   });
+}
+
+/**
+ * How a service learns its database, by the rule every service follows (@bulwark/db's
+ * databaseUrlFromEnv): a postgres:// URL (or memory://) as DATABASE_URL; a PGlite directory as
+ * BULWARK_<SERVICE>_DATA_DIR, with DATABASE_URL emptied so one exported in the shell cannot
+ * take precedence. The directory is not put in DATABASE_URL because the ledger service accepts
+ * only a postgres:// URL there.
+ */
+export function databaseEnv(service: string, url: string): Record<string, string> {
+  if (/^postgres(ql)?:\/\//i.test(url) || url === 'memory://') return { DATABASE_URL: url };
+  const variable = `BULWARK_${service.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_DATA_DIR`;
+  return { DATABASE_URL: '', [variable]: url };
 }
 
 /** Where `up` keeps the stack's development certificates and API keys (dev-credentials.ts). */

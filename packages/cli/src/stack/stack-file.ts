@@ -1,9 +1,39 @@
 import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
 import { UsageError } from '../exit-codes.js';
 import { RESTART_POLICIES, StackRestart } from './restart-policy.js';
+
+/**
+ * A service's database: `url` is a PGlite data directory (relative to the stack file) or a
+ * postgres:// URL, and may name environment variables as `${VAR}` or `${VAR:-default}`;
+ * `migrations` are the directories of the migration sets the service applies (relative to the
+ * stack file), each a directory or `{ dir, name }` when the set name is not the directory's
+ * package name (see db/targets.ts). `up` tells the service where it is (databaseEnv); `bulwark db`
+ * migrates, rolls back and reports these sets.
+ */
+const StackDatabase = Type.Object(
+  {
+    url: Type.String({ minLength: 1 }),
+    migrations: Type.Optional(
+      Type.Array(
+        Type.Union([
+          Type.String({ minLength: 1 }),
+          Type.Object(
+            {
+              dir: Type.String({ minLength: 1 }),
+              name: Type.String({ pattern: '^[a-z][a-z0-9_]{0,40}$' }),
+            },
+            { additionalProperties: false },
+          ),
+        ]),
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 const StackService = Type.Object(
   {
@@ -16,6 +46,8 @@ const StackService = Type.Object(
      * `${<service>.port}`, so it follows that service when `up` moves its port.
      */
     env: Type.Optional(Type.Record(Type.String(), Type.String())),
+    /** Its database and migrations (StackDatabase); `up` tells the service (databaseEnv). */
+    database: Type.Optional(StackDatabase),
     /** What `up` does when the service exits while serving (restart-policy.ts); default `no`. */
     restart: Type.Optional(StackRestart),
     /**
@@ -73,6 +105,7 @@ const StackFile = Type.Object(
 );
 
 export type StackService = Static<typeof StackService>;
+export type StackDatabase = Static<typeof StackDatabase>;
 export type StackFile = Static<typeof StackFile>;
 
 const RESTART_FIELD = /^\/services\/\d+\/restart/;
@@ -136,6 +169,17 @@ export async function loadStackFile(path: string): Promise<StackFile> {
     names.add(service.name);
   }
   for (const service of data.services) {
+    if (service.database) {
+      const bad = [...service.database.url.matchAll(REFERENCE)].find(
+        (match) => !ENV_REFERENCE.test(match[1] ?? ''),
+      );
+      if (bad) {
+        throw new UsageError(
+          `stack file ${path}: ${service.name}'s database url refers to ${bad[0]}; ` +
+            `write \${VAR} or \${VAR:-default} with an environment variable name`,
+        );
+      }
+    }
     for (const [variable, value] of Object.entries(service.env ?? {})) {
       for (const reference of serviceReferences(value)) {
         if (reference.service === undefined || !names.has(reference.service)) {
@@ -160,6 +204,27 @@ export interface ServiceReference {
 
 const REFERENCE = /\$\{([^}]*)\}/g;
 const SERVICE_FIELD = /^([a-z][a-z0-9-]{0,62})\.(url|port)$/;
+const ENV_REFERENCE = /^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$/;
+
+/**
+ * A database URL with its `${VAR}` and `${VAR:-default}` filled in from `env` (an unset or empty
+ * VAR takes the default; without one it is a UsageError).
+ */
+export function expandDatabaseUrl(
+  service: string,
+  url: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  return url.replace(REFERENCE, (text, inner: string) => {
+    const match = ENV_REFERENCE.exec(inner);
+    if (!match)
+      throw new UsageError(`${service}'s database url: ${text} is not \${VAR} or \${VAR:-default}`);
+    const value = env[match[1] as string];
+    if (value) return value;
+    if (match[2] !== undefined) return match[2];
+    throw new UsageError(`${service}'s database url needs ${match[1]}, which is not set`);
+  });
+}
 
 export function serviceReferences(value: string): ServiceReference[] {
   return [...value.matchAll(REFERENCE)].map((match) => {
@@ -170,4 +235,21 @@ export function serviceReferences(value: string): ServiceReference[] {
       field: field?.[2] as 'url' | 'port' | undefined,
     };
   });
+}
+
+/**
+ * The DATABASE_URL `up` gives a service with a `database:` block: the URL with its variables
+ * filled in, a PGlite directory made absolute against `root` (the stack file's directory).
+ * The same rule as @bulwark/db's absoluteDatabaseUrl, without loading that package into `up`.
+ */
+export function serviceDatabaseUrl(
+  service: string,
+  database: StackDatabase,
+  root: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  const url = expandDatabaseUrl(service, database.url, env);
+  if (/^postgres(ql)?:\/\//i.test(url) || url === 'memory://') return url;
+  const path = url.startsWith('file://') ? new URL(url).pathname : url;
+  return isAbsolute(path) ? path : resolve(root, path);
 }

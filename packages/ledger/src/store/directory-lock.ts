@@ -1,60 +1,34 @@
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { DatabaseError, DataDirectoryLock as DbDataDirectoryLock } from '@bulwark/db';
 import { DataDirectoryInUseError } from '../errors.js';
 
-const LOCK_FILE = 'bulwark.lock';
-
 /**
- * PGlite is single-process PostgreSQL: two processes opening one data directory each run their
- * own server over the same files, and the second corrupts what the first acknowledged. This
- * lock file (created exclusively, holding the owner's pid) makes the second opener fail with a
- * clear error instead. A lock whose owner no longer exists (kill -9, a crash) is taken over.
- * Written by hand: PostgreSQL's own postmaster.pid is not written by PGlite.
+ * The PGlite data directory lock lives in @bulwark/db (every embedded store takes it, and
+ * `bulwark db` checks it); the ledger keeps its own error class for its callers.
  */
 export class DataDirectoryLock {
-  readonly #path: string;
-  #released = false;
+  readonly #lock: DbDataDirectoryLock;
 
-  private constructor(path: string) {
-    this.#path = path;
+  private constructor(lock: DbDataDirectoryLock) {
+    this.#lock = lock;
   }
 
   static acquire(dataDir: string): DataDirectoryLock {
-    const path = join(dataDir, LOCK_FILE);
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const fd = openSync(path, 'wx', 0o600);
-        writeSync(fd, `${process.pid}\n`);
-        closeSync(fd);
-        return new DataDirectoryLock(path);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        const owner = Number.parseInt(readFileSync(path, 'utf8'), 10);
-        if (Number.isInteger(owner) && isAlive(owner)) {
-          throw new DataDirectoryInUseError(
-            `${dataDir} is open in process ${owner}${owner === process.pid ? ' (this one)' : ''}; ` +
-              'stop it first, or ask the running service (GET /v1/ledger/verify)',
-          );
-        }
-        rmSync(path, { force: true }); // stale: its owner is gone
+    try {
+      return new DataDirectoryLock(
+        DbDataDirectoryLock.acquire(
+          dataDir,
+          'stop it first, or ask the running service (GET /v1/ledger/verify)',
+        ),
+      );
+    } catch (error) {
+      if (error instanceof DatabaseError && error.code === 'DB_IN_USE') {
+        throw new DataDirectoryInUseError(error.message);
       }
+      throw error;
     }
-    throw new DataDirectoryInUseError(`${dataDir}: could not take the lock`);
   }
 
   release(): void {
-    if (this.#released) return;
-    this.#released = true;
-    rmSync(this.#path, { force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    this.#lock.release();
   }
 }

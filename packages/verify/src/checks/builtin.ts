@@ -6,6 +6,7 @@ import { drillShutdownCheck } from './drill/shutdown.js';
 import { drillSoakCheck } from './drill/soak.js';
 import { apiVersionedCheck } from './live/api-versioned.js';
 import { authEnforcedCheck } from './live/auth-enforced.js';
+import { embeddingsCanaryCheck } from './live/embeddings-canary.js';
 import { errorsProblemJsonCheck } from './live/errors-problem-json.js';
 import { errorsSanitizedCheck } from './live/errors-sanitized.js';
 import { headersSecurityCheck } from './live/headers-security.js';
@@ -45,6 +46,7 @@ export const BUILTIN_CHECKS = [
   tlsRedirectCheck,
   ratelimitEnforcedCheck,
   ledgerVerifyCheck,
+  embeddingsCanaryCheck,
   gateModeCheck,
   gatePolicyCheck,
   gateEgressDeniedCheck,

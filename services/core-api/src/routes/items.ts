@@ -1,7 +1,8 @@
 import { NotFoundError, type Service } from '@bulwark/kit';
 import { Type } from '@sinclair/typebox';
 import type { AuditTrail } from '../audit.js';
-import { Item, type ItemStore, NewItem } from '../items.js';
+import { Item, NewItem } from '../items.js';
+import type { ReadThroughItems } from '../read-through-items.js';
 import { actorOf, SCOPES } from './scopes.js';
 
 const ItemParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
@@ -11,7 +12,11 @@ const ListQuery = Type.Object(
 );
 
 /** /v1/items: a small versioned resource, validated in and serialized out by schema. */
-export function registerItemRoutes(service: Service, store: ItemStore, audit: AuditTrail): void {
+export function registerItemRoutes(
+  service: Service,
+  store: ReadThroughItems,
+  audit: AuditTrail,
+): void {
   const { app } = service;
 
   app.post<{ Body: NewItem }>(
@@ -32,7 +37,7 @@ export function registerItemRoutes(service: Service, store: ItemStore, audit: Au
         actor: actorOf(request),
         payload: { ...request.body },
       });
-      return reply.code(201).send(store.create(request.body));
+      return reply.code(201).send(await store.create(request.body));
     },
   );
 
@@ -47,7 +52,7 @@ export function registerItemRoutes(service: Service, store: ItemStore, audit: Au
       },
       config: { auth: SCOPES.itemsRead },
     },
-    async (request) => ({ items: store.list(request.query.limit) }),
+    async (request) => ({ items: await store.list(request.query.limit) }),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -62,7 +67,37 @@ export function registerItemRoutes(service: Service, store: ItemStore, audit: Au
       config: { auth: SCOPES.itemsRead },
     },
     async (request) => {
-      const item = store.get(request.params.id);
+      const item = await store.get(request.params.id);
+      if (item === undefined) throw new NotFoundError('no item with that id');
+      return item;
+    },
+  );
+
+  app.put<{ Params: { id: string }; Body: NewItem }>(
+    '/v1/items/:id',
+    {
+      schema: {
+        summary: 'Replace an item',
+        description:
+          'Replaces name and quantity. Recorded in the ledger, with the caller as actor, before it ' +
+          'is applied; the cached copy is invalidated before the answer.',
+        tags: ['items'],
+        params: ItemParams,
+        body: NewItem,
+        response: { 200: Item },
+      },
+      config: { auth: SCOPES.itemsWrite },
+    },
+    async (request) => {
+      const { id } = request.params;
+      if ((await store.get(id)) === undefined) throw new NotFoundError('no item with that id');
+      await audit.record({
+        kind: 'item.update',
+        actor: actorOf(request),
+        payload: { id, ...request.body },
+      });
+      const item = await store.update(id, request.body);
+      // Deleted between the check and the update: nothing was replaced.
       if (item === undefined) throw new NotFoundError('no item with that id');
       return item;
     },
@@ -81,14 +116,14 @@ export function registerItemRoutes(service: Service, store: ItemStore, audit: Au
       config: { auth: SCOPES.itemsWrite },
     },
     async (request, reply) => {
-      if (store.get(request.params.id) === undefined)
+      if ((await store.get(request.params.id)) === undefined)
         throw new NotFoundError('no item with that id');
       await audit.record({
         kind: 'item.delete',
         actor: actorOf(request),
         payload: { id: request.params.id },
       });
-      store.delete(request.params.id);
+      await store.delete(request.params.id);
       return reply.code(204).send();
     },
   );

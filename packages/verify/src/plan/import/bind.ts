@@ -482,6 +482,31 @@ const auditSecurity: Rule = (_text, lower) => {
   };
 };
 
+/**
+ * "GPU canary passes without regressions before full enablement": embeddings.canary reads the
+ * embeddings service's canary (GPU vectors compared with the CPU endpoint's on live traffic) and
+ * passes only when it is promotable. It compares outputs and counts failures; a GPU latency or
+ * cost target is something it reports but does not judge.
+ */
+const embeddingsCanary: Rule = (_text, lower) => {
+  if (!/\b(gpu|embeddings?) canary\b/.test(lower)) return undefined;
+  if (!/\bpass(es|ed)?\b|\bpromot\w*|\bwithout regressions?\b|\bmatch\w*/.test(lower)) {
+    return undefined;
+  }
+  if (/\b(latency|throughput|p9\d|cost|vram|utili[sz]ation)\b/.test(lower)) {
+    return {
+      nearMiss:
+        'embeddings.canary judges GPU-vs-CPU embedding similarity and failures; GPU latency, throughput or cost need their own measure',
+    };
+  }
+  return {
+    check: 'embeddings.canary',
+    with: {},
+    because:
+      "GPU canary: the embeddings service's canary is promotable, enough GPU-vs-CPU samples with mean cosine and failure rate within its thresholds (bind it to that service with services: [...])",
+  };
+};
+
 /** In order: probe.latency before probe.contract, so a latency criterion gets only the former. */
 const RULES: readonly Rule[] = [
   probeLatency,
@@ -499,6 +524,7 @@ const RULES: readonly Rule[] = [
   apiVersioned,
   openApiContract,
   ledgerVerify,
+  embeddingsCanary,
   egressDenied,
   signedTransitions,
   auditSecurity,
