@@ -1,4 +1,6 @@
 import { PROBLEM_CONTENT_TYPE, ProblemSchema } from '@bulwark/kit';
+// biome-ignore lint/correctness/noUnusedImports: named so tsc can emit this module's declarations (TS4023)
+import type { Hint, Kind, OptionalKind, ReadonlyKind } from '@sinclair/typebox';
 import { type Static, Type } from '@sinclair/typebox';
 
 /** Most memories one write may carry: one ledger batch and one store transaction. */
