@@ -13,6 +13,8 @@ describe("the reference stack's OpenAPI snapshots", () => {
     const run = await runCli(['contract', 'snapshot', '--check', '--root', root]);
     expect(run.stderr).toBe('');
     expect(run.code, run.stdout).toBe(0);
-    expect(run.stdout).toBe('snapshots up to date: core-api, ledger, tool-gate, witness, memu-core\n');
+    expect(run.stdout).toBe(
+      'snapshots up to date: core-api, ledger, tool-gate, witness, memu-core\n',
+    );
   }, 120_000);
 });
