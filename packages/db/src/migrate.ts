@@ -1,5 +1,4 @@
-import { type Kysely, sql } from 'kysely';
-import { type Migration, Migrator, NO_MIGRATIONS } from 'kysely/migration';
+import { type Kysely, type Migration, Migrator, NO_MIGRATIONS, sql } from 'kysely';
 import type { Database } from './database.js';
 import { DatabaseError } from './errors.js';
 import type { MigrationFile, MigrationSet } from './migration-set.js';
