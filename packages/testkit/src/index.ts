@@ -1,5 +1,6 @@
 export { freePort } from './free-port.js';
 export {
+  type PrivateNatsOptions,
   type PrivatePostgresOptions,
   type PrivateServer,
   PrivateServerError,

@@ -216,10 +216,19 @@ export function startPrivateRedis(): Promise<PrivateServer> {
   ]);
 }
 
-/** nats-server on a free port (core NATS, no JetStream). */
-export function startPrivateNats(): Promise<PrivateServer> {
-  return startDaemon('nats', 'nats-server', 'Server is ready', (port) => [
+export interface PrivateNatsOptions {
+  /**
+   * Turn JetStream on, its store in the instance's dir (`<dir>/jetstream`): streams and durable
+   * consumers survive stop() and start(), as on a real server. Default: core NATS only.
+   */
+  readonly jetstream?: boolean;
+}
+
+/** nats-server on a free port (core NATS; with `jetstream: true`, JetStream as well). */
+export function startPrivateNats(options: PrivateNatsOptions = {}): Promise<PrivateServer> {
+  return startDaemon('nats', 'nats-server', 'Server is ready', (port, dir) => [
     ...['-a', '127.0.0.1', '-p', String(port)],
+    ...(options.jetstream ? ['-js', '-sd', join(dir, 'jetstream')] : []),
   ]);
 }
 

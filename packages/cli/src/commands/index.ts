@@ -40,6 +40,13 @@ const COMMANDS = new Map<string, CommandEntry>([
     },
   ],
   [
+    'config',
+    {
+      summary: 'explain and validate layered config; publish, roll out, diff and revert it',
+      load: async () => (await import('./config.js')).registerConfig,
+    },
+  ],
+  [
     'contract',
     {
       summary: 'OpenAPI snapshots, breaking-change diffs and the check that blocks them',
