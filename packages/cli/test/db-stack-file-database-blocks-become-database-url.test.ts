@@ -86,7 +86,7 @@ it("names a migrations directory's set after its package, as the packages name t
   expect(defaultSetName('db/billing-sql')).toBe('billing_sql');
 });
 
-it('fills ${VAR:-default} in env values from the shell, beside ${service.url}', async () => {
+it('fills shell variables with defaults in env values, beside service references', async () => {
   mkdirSync(join(root, 'svc'), { recursive: true });
   writeFileSync(join(root, 'svc', 'main.ts'), '');
   const path = stackFile(`  - name: a
