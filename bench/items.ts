@@ -44,6 +44,16 @@ if (![count, seconds, connections].every((n) => Number.isInteger(n) && n > 0)) {
 // opened twice).
 const database = await openDatabase({ url: values.database, name: 'core-api' });
 await migrateToLatest(database, coreApiMigrations());
+/**
+ * The 1 ms TTL service must not read the warm service's entries: with Redis it gets a keyspace
+ * of its own (database 15 of the same server), as two caches in one process map do.
+ */
+function ownKeyspace(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  const own = new URL(url);
+  own.pathname = '/15';
+  return own.toString();
+}
 async function start(ttlMs?: number): Promise<{ service: Service; base: string }> {
   const service = buildCoreApi({
     env: {},
@@ -52,7 +62,10 @@ async function start(ttlMs?: number): Promise<{ service: Service; base: string }
     logging: { level: 'silent' },
     shutdown: { drainDelayMs: 0 },
     database,
-    itemCache: { redisUrl: values.redis, ...(ttlMs ? { ttlMs } : {}) },
+    itemCache: {
+      redisUrl: ttlMs ? ownKeyspace(values.redis) : values.redis,
+      ...(ttlMs ? { ttlMs } : {}),
+    },
   });
   await service.listen();
   return { service, base: `http://127.0.0.1:${service.port}` };
@@ -162,5 +175,12 @@ process.stdout.write(
 for (const row of rows) {
   process.stdout.write(
     `${row.scenario.padEnd(18)}${String(Math.round(row.rps)).padStart(9)}${String(row.p50).padStart(8)}${String(row.p99).padStart(8)}${String(row.non2xx).padStart(9)}${String(row.hits).padStart(9)}${String(row.misses).padStart(9)}\n`,
+  );
+}
+// The figure: what the cache buys, as a ratio against the uncached path measured in this run.
+const [hit, miss] = rows;
+if (hit && miss && miss.rps > 0) {
+  process.stdout.write(
+    `cache warm / 1 ms TTL: ${(hit.rps / miss.rps).toFixed(1)}x req/s, p99 ${hit.p99} vs ${miss.p99} ms\n`,
   );
 }

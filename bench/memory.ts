@@ -23,6 +23,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { type Database, openDatabase } from '@bulwark/db';
 import { type MemoryInput, MemoryStore, migrateMemory } from '@bulwark/memory';
+import { pgvectorMissing } from '@bulwark/testkit';
 import { sql } from 'kysely';
 import pg from 'pg';
 
@@ -252,20 +253,9 @@ async function main(): Promise<void> {
   try {
     const url = new URL(values.postgres);
     url.pathname = `/${name}`;
-    const probe = new pg.Client({ connectionString: url.toString() });
-    await probe.connect();
-    let why = '';
-    try {
-      await probe.query('CREATE EXTENSION IF NOT EXISTS vector');
-    } catch (error) {
-      why = (error as Error).message;
-    } finally {
-      await probe.end();
-    }
-    if (why) {
-      log(
-        `\nPostgreSQL: not run: CREATE EXTENSION vector failed on ${values.postgres.replace(/\/\/[^@]*@/, '//')}: ${why}`,
-      );
+    const missing = await pgvectorMissing(url.toString());
+    if (missing) {
+      log(`\nPostgreSQL: not run on ${values.postgres.replace(/\/\/[^@]*@/, '//')}: ${missing}`);
       return;
     }
     const pgdb = await openDatabase({

@@ -5,7 +5,7 @@ import { afterAll, expect, it } from 'vitest';
 import { defaultSetName } from '../src/db/targets.js';
 import { UsageError } from '../src/exit-codes.js';
 import { resolveStack } from '../src/stack/resolve-stack.js';
-import { expandDatabaseUrl, loadStackFile } from '../src/stack/stack-file.js';
+import { expandVariables, loadStackFile } from '../src/stack/stack-file.js';
 
 const root = mkdtempSync(join(tmpdir(), 'bw-db-stack-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -73,10 +73,10 @@ it('refuses a database url that names anything but an environment variable', asy
     database: { url: x, schema: y }
 `);
   await expect(loadStackFile(extra)).rejects.toBeInstanceOf(UsageError);
-  expect(() => expandDatabaseUrl('a', `\${BW_TEST_UNSET_VAR}`, {})).toThrow(
+  expect(() => expandVariables("a's database url", `\${BW_TEST_UNSET_VAR}`, {})).toThrow(
     /needs BW_TEST_UNSET_VAR, which is not set/,
   );
-  expect(expandDatabaseUrl('a', `\${X:-d}/\${Y}`, { Y: 'y' })).toBe('d/y');
+  expect(expandVariables("a's database url", `\${X:-d}/\${Y}`, { Y: 'y' })).toBe('d/y');
 });
 
 it("names a migrations directory's set after its package, as the packages name their own", () => {
@@ -84,4 +84,47 @@ it("names a migrations directory's set after its package, as the packages name t
   expect(defaultSetName('services/core-api/src/migrations')).toBe('core_api');
   expect(defaultSetName('/x/packages/ledger/src/migrations/')).toBe('ledger');
   expect(defaultSetName('db/billing-sql')).toBe('billing_sql');
+});
+
+it('fills shell variables with defaults in env values, beside service references', async () => {
+  mkdirSync(join(root, 'svc'), { recursive: true });
+  writeFileSync(join(root, 'svc', 'main.ts'), '');
+  const path = stackFile(`  - name: a
+    entry: svc/main.ts
+    port: 9211
+  - name: b
+    entry: svc/main.ts
+    port: 9212
+    env:
+      STATE: "\${BW_TEST_STACK_DATA:-.bulwark/state}/b"
+      UPSTREAM: "\${a.url}/v1"
+`);
+  const stack = await loadStackFile(path);
+  const env = () => resolveStack(stack, root).find((s) => s.name === 'b')?.env;
+  expect(env()).toMatchObject({ STATE: '.bulwark/state/b', UPSTREAM: 'http://127.0.0.1:9211/v1' });
+  process.env.BW_TEST_STACK_DATA = '/srv/two';
+  try {
+    expect(env()?.STATE).toBe('/srv/two/b');
+  } finally {
+    delete process.env.BW_TEST_STACK_DATA;
+  }
+  const unset = await loadStackFile(
+    stackFile(`  - name: c
+    entry: svc/main.ts
+    port: 9213
+    env: { X: "\${BW_TEST_UNSET_VAR}" }
+`),
+  );
+  expect(() => resolveStack(unset, root)).toThrow(
+    /c's X needs BW_TEST_UNSET_VAR, which is not set/,
+  );
+  await expect(
+    loadStackFile(
+      stackFile(`  - name: d
+    entry: svc/main.ts
+    port: 9214
+    env: { X: "\${nope.host}" }
+`),
+    ),
+  ).rejects.toThrow(/refers to \$\{nope.host\}/);
 });

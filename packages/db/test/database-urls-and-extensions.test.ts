@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pgvectorMissing } from '@bulwark/testkit';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
 import { absoluteDatabaseUrl, databaseUrlFromEnv, displayUrl, openDatabase } from '../src/index.js';
 import { freshDatabaseUrl, postgresPart, stopPrivatePostgres } from './helpers/stores.js';
@@ -61,15 +61,8 @@ it.skipIf(!postgresPart.available)(
   'on PostgreSQL, vector is created where installed and otherwise refused as DB_EXTENSION_UNAVAILABLE',
   async () => {
     const url = await freshDatabaseUrl('postgres');
-    const probe = new pg.Client({ connectionString: url });
-    await probe.connect();
-    const installed = await probe
-      .query('CREATE EXTENSION IF NOT EXISTS vector')
-      .then(() => true)
-      .catch(() => false);
-    if (installed) await probe.query('DROP EXTENSION vector');
-    await probe.end();
-    if (installed) {
+    // The probe leaves the fresh database without the extension, for openDatabase to create.
+    if ((await pgvectorMissing(url)) === '') {
       const db = await openDatabase({ url, name: 'vec', extensions: ['vector'] });
       const rows = await sql`select extname from pg_extension where extname = 'vector'`.execute(
         db.kysely,

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { pgvectorMissing } from '@bulwark/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   describeSchema,
@@ -44,17 +44,8 @@ describe.each(sets)('set $name', ({ set }) => {
       if (!available) ctx.skip();
       const url = await freshDatabaseUrl(kind);
       if (kind === 'postgres' && needsVector) {
-        const probe = new pg.Client({ connectionString: url });
-        await probe.connect();
-        const missing = await probe
-          .query('CREATE EXTENSION IF NOT EXISTS vector')
-          .then(() => probe.query('DROP EXTENSION vector').then(() => ''))
-          .catch((error: Error) => error.message);
-        await probe.end();
-        if (missing)
-          ctx.skip(
-            `pgvector is not installed on this PostgreSQL (CREATE EXTENSION vector: ${missing})`,
-          );
+        const missing = await pgvectorMissing(url);
+        if (missing) ctx.skip(missing);
       }
       const db = await openDatabase({
         url,

@@ -1,34 +1,16 @@
 import { Value } from '@sinclair/typebox/value';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CanaryReport,
   EmbeddingRouter,
   embeddingsFromEnv,
   OpenAiCompatibleEmbeddingProvider,
 } from '../src/embeddings/index.js';
-import {
-  deadUrl,
-  type FakeEndpoint,
-  referenceVector,
-  seeded,
-  startFakeEndpoint,
-} from './embeddings-fake-endpoint.js';
+import { deadUrl, fakeEndpointForFile, referenceVector } from './embeddings-fake-endpoint.js';
+import { rng } from './fixtures/vectors.js';
 
-let cpu: FakeEndpoint;
-let gpu: FakeEndpoint;
-
-beforeAll(async () => {
-  cpu = await startFakeEndpoint('reference');
-  gpu = await startFakeEndpoint('perturbed');
-});
-afterAll(async () => {
-  await Promise.all([cpu.close(), gpu.close()]);
-});
-afterEach(() => {
-  cpu.received.length = 0;
-  gpu.received.length = 0;
-  gpu.behaviour = 'perturbed';
-});
+const cpu = fakeEndpointForFile('reference');
+const gpu = fakeEndpointForFile('perturbed');
 
 function canaryEnv(share: string, gpuUrl = gpu.url): Record<string, string> {
   return {
@@ -150,7 +132,7 @@ describe('a GPU endpoint that fails', () => {
 
 describe('the share', () => {
   it('mirrors only the drawn share of requests', async () => {
-    const draws = seeded(7);
+    const draws = rng(7);
     const sequence = Array.from({ length: 200 }, () => draws());
     let next = 0;
     const router = new EmbeddingRouter({

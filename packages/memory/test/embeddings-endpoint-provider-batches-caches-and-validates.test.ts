@@ -1,5 +1,5 @@
 import { HttpClient, type ServiceConfig, Tracing } from '@bulwark/kit';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   EmbeddingError,
   OpenAiCompatibleEmbeddingProvider,
@@ -8,24 +8,11 @@ import {
 import {
   deadUrl,
   type FakeBehaviour,
-  type FakeEndpoint,
+  fakeEndpointForFile,
   referenceVector,
-  startFakeEndpoint,
 } from './embeddings-fake-endpoint.js';
 
-let endpoint: FakeEndpoint;
-
-beforeAll(async () => {
-  endpoint = await startFakeEndpoint();
-});
-afterAll(async () => {
-  await endpoint.close();
-});
-afterEach(() => {
-  endpoint.received.length = 0;
-  endpoint.behaviour = 'reference';
-  endpoint.failFirst = 0;
-});
+const endpoint = fakeEndpointForFile('reference');
 
 function provider(options: Partial<OpenAiCompatibleOptions> = {}) {
   return new OpenAiCompatibleEmbeddingProvider({
@@ -185,18 +172,14 @@ describe('bad answers are typed errors', () => {
 
   it("a caller's abort rejects its call at once with BW_EMBEDDINGS_ABORTED", async () => {
     endpoint.delayMs = 500;
-    try {
-      const controller = new AbortController();
-      const call = provider({ maxWaitMs: 1 }).embed(['slow'], { signal: controller.signal });
-      // Abort once the request is at the server, so the call is released mid-flight.
-      while (endpoint.received.length === 0) await new Promise((r) => setTimeout(r, 5));
-      const start = performance.now();
-      controller.abort();
-      await expect(call).rejects.toMatchObject({ code: 'BW_EMBEDDINGS_ABORTED' });
-      expect(performance.now() - start).toBeLessThan(300);
-    } finally {
-      endpoint.delayMs = 0;
-    }
+    const controller = new AbortController();
+    const call = provider({ maxWaitMs: 1 }).embed(['slow'], { signal: controller.signal });
+    // Abort once the request is at the server, so the call is released mid-flight.
+    while (endpoint.received.length === 0) await new Promise((r) => setTimeout(r, 5));
+    const start = performance.now();
+    controller.abort();
+    await expect(call).rejects.toMatchObject({ code: 'BW_EMBEDDINGS_ABORTED' });
+    expect(performance.now() - start).toBeLessThan(300);
   });
 });
 

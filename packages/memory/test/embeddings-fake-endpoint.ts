@@ -1,7 +1,9 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { LocalHashEmbeddingProvider } from '../src/embeddings/index.js';
+import { rng } from './fixtures/vectors.js';
 
 /**
  * A real OpenAI-compatible embeddings server on an ephemeral port, standing in for the CPU and
@@ -46,18 +48,6 @@ export function referenceVector(text: string): Float32Array {
   return reference.embedOne(text);
 }
 
-/** A seeded generator (mulberry32), so perturbations are the same on every run. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 }
@@ -73,13 +63,13 @@ function seedOf(text: string): number {
  * dimensions the expected cosine is 1/√(1 + 384σ²) ≈ 0.995, a GPU build of the same model.
  */
 export function perturbedVector(text: string): number[] {
-  const random = seeded(seedOf(text));
+  const random = rng(seedOf(text));
   return [...referenceVector(text)].map((x) => x + 0.00512 * gaussian(random));
 }
 
 /** Unrelated to the text's reference vector: a broken GPU build. */
 export function garbageVector(text: string): number[] {
-  const random = seeded(seedOf(text) ^ 0xdeadbeef);
+  const random = rng(seedOf(text) ^ 0xdeadbeef);
   return Array.from({ length: 384 }, () => gaussian(random));
 }
 
@@ -132,8 +122,35 @@ async function readBody(request: IncomingMessage): Promise<string> {
 export async function startFakeEndpoint(
   behaviour: FakeBehaviour = 'reference',
 ): Promise<FakeEndpoint> {
+  const { endpoint, listen } = fakeEndpoint(behaviour);
+  await listen();
+  return endpoint;
+}
+
+/**
+ * A fake endpoint for every test of the calling file: it listens before the file's first test
+ * (its url is '' until then) and closes after the last. After each test it forgets the requests
+ * it received and is reset to `behaviour`, with no failFirst and no delay, so a test may bend it
+ * without putting it back.
+ */
+export function fakeEndpointForFile(behaviour: FakeBehaviour = 'reference'): FakeEndpoint {
+  const { endpoint, listen } = fakeEndpoint(behaviour);
+  beforeAll(listen);
+  afterAll(() => endpoint.close());
+  afterEach(() => {
+    endpoint.received.length = 0;
+    endpoint.behaviour = behaviour;
+    endpoint.failFirst = 0;
+    endpoint.delayMs = 0;
+  });
+  return endpoint;
+}
+
+function fakeEndpoint(behaviour: FakeBehaviour): {
+  endpoint: FakeEndpoint;
+  listen: () => Promise<void>;
+} {
   const received: ReceivedRequest[] = [];
-  let server: Server;
   const endpoint: FakeEndpoint = {
     url: '',
     received,
@@ -141,12 +158,13 @@ export async function startFakeEndpoint(
     failFirst: 0,
     delayMs: 0,
     close: async () => {
+      if (!server.listening) return;
       server.closeAllConnections();
       server.close();
       await once(server, 'close');
     },
   };
-  server = createServer(async (request, response) => {
+  const server: Server = createServer(async (request, response) => {
     const text = await readBody(request);
     let body: ReceivedRequest['body'] = {};
     try {
@@ -170,10 +188,13 @@ export async function startFakeEndpoint(
         : answerFor(endpoint.behaviour, body.input ?? []);
     response.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  (endpoint as { url: string }).url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return endpoint;
+  const listen = async () => {
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    (endpoint as { url: string }).url =
+      `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+  return { endpoint, listen };
 }
 
 /** A URL where nothing listens: a port taken and released. */

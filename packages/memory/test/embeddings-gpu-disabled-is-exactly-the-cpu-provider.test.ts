@@ -1,29 +1,19 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   embeddingsFromEnv,
   LocalHashEmbeddingProvider,
   OpenAiCompatibleEmbeddingProvider,
 } from '../src/embeddings/index.js';
-import { type FakeEndpoint, startFakeEndpoint } from './embeddings-fake-endpoint.js';
+import { fakeEndpointForFile } from './embeddings-fake-endpoint.js';
 
-let cpu: FakeEndpoint;
-let gpu: FakeEndpoint;
-
-beforeAll(async () => {
-  cpu = await startFakeEndpoint('reference');
-  // A GPU endpoint whose answers differ from the CPU's: any leak would show in the vectors.
-  gpu = await startFakeEndpoint('perturbed');
-});
-afterAll(async () => {
-  await Promise.all([cpu.close(), gpu.close()]);
-});
+const cpu = fakeEndpointForFile('reference');
+// A GPU endpoint whose answers differ from the CPU's: any leak would show in the vectors.
+const gpu = fakeEndpointForFile('perturbed');
 
 const texts = ['first memory', 'second memory', 'a third, longer memory about the ledger'];
 
 for (const gpuEnabled of ['false', undefined]) {
   it(`GPU_ENABLED=${gpuEnabled ?? '(unset)'}: the same vectors as the CPU provider, and the GPU endpoint is never called`, async () => {
-    cpu.received.length = 0;
-    gpu.received.length = 0;
     const router = embeddingsFromEnv({
       ...(gpuEnabled === undefined ? {} : { GPU_ENABLED: gpuEnabled }),
       BULWARK_EMBEDDINGS_URL: cpu.url,
@@ -63,19 +53,15 @@ it('with no endpoint configured the router is the local provider, vector for vec
 
 it("errors pass through unchanged: a CPU endpoint's typed error is the router's", async () => {
   cpu.behaviour = 'wrong-dimension';
-  try {
-    const router = embeddingsFromEnv({
-      GPU_ENABLED: 'false',
-      BULWARK_EMBEDDINGS_URL: cpu.url,
-      BULWARK_EMBEDDINGS_GPU_URL: gpu.url,
-      BULWARK_EMBEDDINGS_MODEL: 'm',
-    });
-    await expect(router.embed(['x'])).rejects.toMatchObject({
-      code: 'BW_EMBEDDINGS_DIMENSION',
-      provider: 'openai-compatible:cpu',
-    });
-    expect(gpu.received).toHaveLength(0);
-  } finally {
-    cpu.behaviour = 'reference';
-  }
+  const router = embeddingsFromEnv({
+    GPU_ENABLED: 'false',
+    BULWARK_EMBEDDINGS_URL: cpu.url,
+    BULWARK_EMBEDDINGS_GPU_URL: gpu.url,
+    BULWARK_EMBEDDINGS_MODEL: 'm',
+  });
+  await expect(router.embed(['x'])).rejects.toMatchObject({
+    code: 'BW_EMBEDDINGS_DIMENSION',
+    provider: 'openai-compatible:cpu',
+  });
+  expect(gpu.received).toHaveLength(0);
 });

@@ -1,28 +1,14 @@
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { EmbeddingRouter, OpenAiCompatibleEmbeddingProvider } from '../src/embeddings/index.js';
 import {
   deadUrl,
-  type FakeEndpoint,
+  fakeEndpointForFile,
   perturbedVector,
   referenceVector,
-  startFakeEndpoint,
 } from './embeddings-fake-endpoint.js';
 
-let cpu: FakeEndpoint;
-let gpu: FakeEndpoint;
-
-beforeAll(async () => {
-  cpu = await startFakeEndpoint('reference');
-  gpu = await startFakeEndpoint('perturbed');
-});
-afterAll(async () => {
-  await Promise.all([cpu.close(), gpu.close()]);
-});
-afterEach(() => {
-  cpu.received.length = 0;
-  gpu.received.length = 0;
-  gpu.behaviour = 'perturbed';
-});
+const cpu = fakeEndpointForFile('reference');
+const gpu = fakeEndpointForFile('perturbed');
 
 function router(gpuUrl: string | undefined, clock = { now: 1_000_000 }) {
   const failures: string[] = [];
@@ -109,15 +95,11 @@ it('GPU_ENABLED=true with no GPU endpoint: every request is served by the CPU on
 
 it("a caller's abort is not a GPU failure and does not fall back", async () => {
   gpu.delayMs = 300;
-  try {
-    const { router: r } = router(gpu.url);
-    const controller = new AbortController();
-    const call = r.embed(['aborted'], { signal: controller.signal });
-    setTimeout(() => controller.abort(), 20);
-    await expect(call).rejects.toMatchObject({ code: 'BW_EMBEDDINGS_ABORTED' });
-    expect(r.status().fallbacks.failed).toBe(0);
-    expect(cpu.received).toHaveLength(0);
-  } finally {
-    gpu.delayMs = 0;
-  }
+  const { router: r } = router(gpu.url);
+  const controller = new AbortController();
+  const call = r.embed(['aborted'], { signal: controller.signal });
+  setTimeout(() => controller.abort(), 20);
+  await expect(call).rejects.toMatchObject({ code: 'BW_EMBEDDINGS_ABORTED' });
+  expect(r.status().fallbacks.failed).toBe(0);
+  expect(cpu.received).toHaveLength(0);
 });

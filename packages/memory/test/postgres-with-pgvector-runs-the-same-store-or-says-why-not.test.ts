@@ -2,20 +2,19 @@ import { fileURLToPath } from 'node:url';
 import { type Database, openDatabase } from '@bulwark/db';
 import {
   type PrivateServer,
+  pgvectorMissing,
   privatePostgresPart,
   spawnTs,
   startPrivatePostgres,
 } from '@bulwark/testkit';
-import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MemoryJobs, MemoryStore, migrateMemory } from '../src/index.js';
 import { randomVector, rng } from './fixtures/vectors.js';
 
 /**
- * The PostgreSQL path. It needs pgvector on the server: this test probes `CREATE EXTENSION
- * vector` on a private PostgreSQL and, where the extension is not installed (Debian's PostgreSQL
- * packages reachable here ship none), skips with that reason. This is the one skip allowed
- * under BULWARK_REQUIRE_SYSTEM=1: the PostgreSQL server itself is still required.
+ * The PostgreSQL path. It needs pgvector on the server: where a private PostgreSQL lacks it,
+ * the tests skip with pgvectorMissing's reason (the one skip allowed under
+ * BULWARK_REQUIRE_SYSTEM=1; the PostgreSQL server itself is still required).
  */
 const postgres = privatePostgresPart();
 const WRITER = fileURLToPath(new URL('./fixtures/batch-writer.ts', import.meta.url));
@@ -25,15 +24,7 @@ let noVector = '';
 beforeAll(async () => {
   if (!postgres.available) return;
   server = await startPrivatePostgres();
-  const client = new pg.Client({ connectionString: server.url });
-  await client.connect();
-  try {
-    await client.query('CREATE EXTENSION IF NOT EXISTS vector');
-  } catch (error) {
-    noVector = `pgvector is not installed on this PostgreSQL (CREATE EXTENSION vector: ${(error as Error).message})`;
-  } finally {
-    await client.end();
-  }
+  noVector = await pgvectorMissing(server.url);
 }, 60_000);
 afterAll(async () => {
   await server?.remove();

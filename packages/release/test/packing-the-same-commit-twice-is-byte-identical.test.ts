@@ -22,10 +22,12 @@ import { ensureCurrentDist, REPOSITORY_ROOT } from './fixtures/pack/current-dist
 const PUBLIC_PACKAGES = [
   '@bulwark/cli',
   '@bulwark/contract',
+  '@bulwark/db',
   '@bulwark/gate',
   '@bulwark/keys',
   '@bulwark/kit',
   '@bulwark/ledger',
+  '@bulwark/memory',
   '@bulwark/release',
   '@bulwark/verify',
 ];

@@ -1,4 +1,5 @@
 export { freePort } from './free-port.js';
+export { pgvectorMissing } from './pgvector.js';
 export {
   type PrivateNatsOptions,
   type PrivatePostgresOptions,

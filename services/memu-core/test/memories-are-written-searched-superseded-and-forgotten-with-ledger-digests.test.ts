@@ -1,21 +1,11 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startMemuCore, unitVector } from './fixtures/memu-core.js';
-import { startRealLedger } from './fixtures/real-ledger.js';
+import { memuCoreOverRealLedger, startRealLedger } from './fixtures/real-ledger.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
-let ledger: Awaited<ReturnType<typeof startRealLedger>>;
-let memu: Awaited<ReturnType<typeof startMemuCore>>;
-
-beforeAll(async () => {
-  ledger = await startRealLedger();
-  memu = await startMemuCore({ BULWARK_LEDGER_URL: ledger.url });
-});
-afterAll(async () => {
-  await memu?.close();
-  await ledger?.close();
-});
+const { ledger, memu } = memuCoreOverRealLedger();
 
 describe('memu-core /v1/memories against the real ledger', () => {
   const ids: Record<string, string> = {};

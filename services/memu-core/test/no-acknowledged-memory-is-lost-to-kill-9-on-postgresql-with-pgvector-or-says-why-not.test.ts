@@ -1,13 +1,16 @@
-import { type PrivateServer, privatePostgresPart, startPrivatePostgres } from '@bulwark/testkit';
-import pg from 'pg';
+import {
+  type PrivateServer,
+  pgvectorMissing,
+  privatePostgresPart,
+  startPrivatePostgres,
+} from '@bulwark/testkit';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { killAndRestartDuringBatchedWrites, procs } from './fixtures/batched-writers.js';
 
 /**
- * The PostgreSQL path of the kill -9 test. It needs pgvector on the server: the test probes
- * `CREATE EXTENSION vector` on a private PostgreSQL and, where the extension is not installed
- * (Debian's PostgreSQL packages reachable here ship none), skips with that reason. This is the
- * one skip allowed under BULWARK_REQUIRE_SYSTEM=1: the PostgreSQL server itself is required.
+ * The PostgreSQL path of the kill -9 test. It needs pgvector on the server: where a private
+ * PostgreSQL lacks it, the test skips with pgvectorMissing's reason (the one skip allowed under
+ * BULWARK_REQUIRE_SYSTEM=1; the PostgreSQL server itself is required).
  */
 const postgres = privatePostgresPart();
 let server: PrivateServer | undefined;
@@ -16,15 +19,7 @@ let noVector = '';
 beforeAll(async () => {
   if (!postgres.available) return;
   server = await startPrivatePostgres();
-  const client = new pg.Client({ connectionString: server.url });
-  await client.connect();
-  try {
-    await client.query('CREATE EXTENSION IF NOT EXISTS vector');
-  } catch (error) {
-    noVector = `pgvector is not installed on this PostgreSQL (CREATE EXTENSION vector: ${(error as Error).message})`;
-  } finally {
-    await client.end();
-  }
+  noVector = await pgvectorMissing(server.url);
 }, 60_000);
 afterAll(async () => {
   for (const proc of procs) proc.kill('SIGKILL');

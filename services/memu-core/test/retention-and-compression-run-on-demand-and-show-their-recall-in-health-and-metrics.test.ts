@@ -1,18 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nearby, randomVector, startMemuCore } from './fixtures/memu-core.js';
-import { startRealLedger } from './fixtures/real-ledger.js';
+import { describe, expect, it } from 'vitest';
+import { nearby, randomVector } from './fixtures/memu-core.js';
+import { memuCoreOverRealLedger } from './fixtures/real-ledger.js';
 
-let ledger: Awaited<ReturnType<typeof startRealLedger>>;
-let memu: Awaited<ReturnType<typeof startMemuCore>>;
-
-beforeAll(async () => {
-  ledger = await startRealLedger();
-  memu = await startMemuCore({ BULWARK_LEDGER_URL: ledger.url });
-});
-afterAll(async () => {
-  await memu?.close();
-  await ledger?.close();
-});
+const { ledger, memu } = memuCoreOverRealLedger();
 
 const current = async (namespace: string, vector: number[]) => {
   const found = await memu.call('POST', '/v1/memories/search', { vector, namespace, k: 100 });

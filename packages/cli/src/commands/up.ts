@@ -105,8 +105,9 @@ export function registerUp(program: Command, setExitCode: SetExitCode): void {
       `
 Ports: the stack file's, unless --port-base or --port moves them. A port already in use
 fails at once (exit 2) and names the port. A second reference stack beside the first needs
-its own ports and its own ledger data directory:
-  BULWARK_LEDGER_DATA_DIR=.bulwark/state/ledger-2 bulwark up --port-base 9080
+its own ports and its own data directories (the reference stack file reads them from
+BULWARK_STACK_DATA, default .bulwark/state):
+  BULWARK_STACK_DATA=.bulwark/state-2 bulwark up --port-base 9080
 
 Restarts: a service's \`restart:\` in the stack file (no, the default; on-failure; always;
 or { policy, maxRestarts, windowSeconds, backoffMs }) says whether a service that exits

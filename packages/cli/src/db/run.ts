@@ -70,7 +70,7 @@ export async function runDb(
       try {
         sets.set(set.dir, db.MigrationSet.fromDirectory(set.name, set.dir));
       } catch (error) {
-        throw new UsageError(`${target.service}: ${(error as Error).message}`);
+        throw new UsageError(scoped(target.service, (error as Error).message));
       }
     }
   }
@@ -176,7 +176,7 @@ async function runTarget(
           'PGlite serves one process: stop it first (or run the service on PostgreSQL)',
       );
     }
-    throw new UsageError(`${target.service}: ${e.message}`);
+    throw new UsageError(scoped(target.service, e.message));
   }
   try {
     const reports: SetReport[] = [];
@@ -196,7 +196,7 @@ async function runTarget(
         const e = error as DatabaseError;
         if (e.code === 'DB_BAD_ARGUMENT') throw new UsageError(e.message);
         if (e.code !== 'DB_MIGRATION_FAILED' && e.code !== 'DB_MIGRATIONS_DIVERGED') {
-          throw new UsageError(`${target.service}: ${e.message}`);
+          throw new UsageError(scoped(target.service, e.message));
         }
         reports.push({
           name: set.name,
@@ -275,4 +275,9 @@ function renderText(report: DbReport): string {
     }
   }
   return lines.join('\n');
+}
+
+/** A cause prefixed by the target it is about, once: @bulwark/db's messages already name it. */
+function scoped(service: string, message: string): string {
+  return message.startsWith(`${service}: `) ? message : `${service}: ${message}`;
 }

@@ -4,6 +4,7 @@ import { UsageError } from '../exit-codes.js';
 import { type RestartSettings, restartSettings } from './restart-policy.js';
 import {
   DEV_CREDENTIALS_DIR,
+  expandVariables,
   type StackFile,
   serviceDatabaseUrl,
   serviceReferences,
@@ -106,9 +107,10 @@ export function resolveStack(
     const env: Record<string, string> = {};
     for (const [variable, value] of Object.entries(service.env ?? {})) {
       refuseStaleLiteral(service.name, variable, value, moved, ports);
-      let filled = value;
-      for (const reference of serviceReferences(value)) {
+      let filled = expandVariables(`${service.name}'s ${variable}`, value);
+      for (const reference of serviceReferences(filled)) {
         // The stack file loader has refused every other kind of reference.
+        if (reference.environment) continue;
         const target = reference.service!;
         const replacement = reference.field === 'port' ? String(ports.get(target)) : urlOf(target);
         filled = filled.replace(reference.text, () => replacement);

@@ -182,10 +182,12 @@ export async function loadStackFile(path: string): Promise<StackFile> {
     }
     for (const [variable, value] of Object.entries(service.env ?? {})) {
       for (const reference of serviceReferences(value)) {
+        if (reference.environment) continue;
         if (reference.service === undefined || !names.has(reference.service)) {
           throw new UsageError(
             `stack file ${path}: ${service.name}'s ${variable} refers to ${reference.text}; ` +
-              `write \${<service>.url} or \${<service>.port} with a service of this file`,
+              `write \${<service>.url} or \${<service>.port} with a service of this file, ` +
+              `or \${VAR} or \${VAR:-default} with an environment variable`,
           );
         }
       }
@@ -200,6 +202,8 @@ export interface ServiceReference {
   /** Undefined when the reference is not `${<service>.url}` or `${<service>.port}`. */
   readonly service: string | undefined;
   readonly field: 'url' | 'port' | undefined;
+  /** True for `${VAR}` or `${VAR:-default}`: an environment variable of the shell running `up`. */
+  readonly environment: boolean;
 }
 
 const REFERENCE = /\$\{([^}]*)\}/g;
@@ -207,22 +211,23 @@ const SERVICE_FIELD = /^([a-z][a-z0-9-]{0,62})\.(url|port)$/;
 const ENV_REFERENCE = /^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$/;
 
 /**
- * A database URL with its `${VAR}` and `${VAR:-default}` filled in from `env` (an unset or empty
- * VAR takes the default; without one it is a UsageError).
+ * A value with its `${VAR}` and `${VAR:-default}` filled in from `env` (an unset or empty VAR
+ * takes the default; without one it is a UsageError naming `what`, e.g. "core-api's database
+ * url"). Service references (`${ledger.url}`) are left for resolveStack.
  */
-export function expandDatabaseUrl(
-  service: string,
-  url: string,
+export function expandVariables(
+  what: string,
+  value: string,
   env: NodeJS.ProcessEnv = process.env,
 ): string {
-  return url.replace(REFERENCE, (text, inner: string) => {
+  return value.replace(REFERENCE, (text, inner: string) => {
+    if (SERVICE_FIELD.test(inner)) return text;
     const match = ENV_REFERENCE.exec(inner);
-    if (!match)
-      throw new UsageError(`${service}'s database url: ${text} is not \${VAR} or \${VAR:-default}`);
-    const value = env[match[1] as string];
-    if (value) return value;
+    if (!match) throw new UsageError(`${what}: ${text} is not \${VAR} or \${VAR:-default}`);
+    const found = env[match[1] as string];
+    if (found) return found;
     if (match[2] !== undefined) return match[2];
-    throw new UsageError(`${service}'s database url needs ${match[1]}, which is not set`);
+    throw new UsageError(`${what} needs ${match[1]}, which is not set`);
   });
 }
 
@@ -233,6 +238,7 @@ export function serviceReferences(value: string): ServiceReference[] {
       text: match[0],
       service: field?.[1],
       field: field?.[2] as 'url' | 'port' | undefined,
+      environment: !field && ENV_REFERENCE.test(match[1] ?? ''),
     };
   });
 }
@@ -248,7 +254,7 @@ export function serviceDatabaseUrl(
   root: string,
   env: NodeJS.ProcessEnv = process.env,
 ): string {
-  const url = expandDatabaseUrl(service, database.url, env);
+  const url = expandVariables(`${service}'s database url`, database.url, env);
   if (/^postgres(ql)?:\/\//i.test(url) || url === 'memory://') return url;
   const path = url.startsWith('file://') ? new URL(url).pathname : url;
   return isAbsolute(path) ? path : resolve(root, path);
