@@ -31,8 +31,8 @@
  * memory by default, or --store postgres on a fresh database). `--transport postgres` carries the
  * messages by LISTEN/NOTIFY on a fresh database (consumers share one transport per 10, as 50
  * transports of their own would take most of the shared server's 100 connections);
- * `--transport embedded` is the registry's PGlite log served over HTTP (SSE) to consumers using
- * HttpConfigTransport, one each. The NATS baseline is the same in every case.
+ * `--transport embedded` is the registry's default on PGlite (its own wiring: the log in its
+ * database served over its HTTP routes, SSE) to consumers using HttpConfigTransport, one each. The NATS baseline is the same in every case.
  *
  * Needs NATS with JetStream (--nats), and PostgreSQL for --transport/--store postgres. Works in a
  * NATS namespace and a database of its own, and removes them at the end.
@@ -48,28 +48,19 @@ import {
   type ConfigDocument,
   type ConfigTransport,
   type Delivery,
-  EmbeddedConfigTransport,
-  EmbeddedMessageLog,
   HttpConfigTransport,
   NatsConfigTransport,
   PostgresConfigTransport,
   type Presence,
   type RegistryFeedOptions,
-  RegistryStore,
-  registerConfigFeedRoutes,
   schemaChecks,
   type Unsubscribe,
 } from '@bulwark/config';
-import { openDatabase } from '@bulwark/db';
 import type { Service } from '@bulwark/kit';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
-import {
-  buildConfigRegistry,
-  openConfigRegistry,
-  REGISTRY_NAME,
-} from '../services/config-registry/src/index.js';
+import { openConfigRegistry, REGISTRY_NAME } from '../services/config-registry/src/index.js';
 
 const TRANSPORTS = ['nats', 'postgres', 'embedded'] as const;
 type TransportName = (typeof TRANSPORTS)[number];
@@ -113,6 +104,11 @@ if (!Number.isInteger(ROUNDS) || ROUNDS < 1 || ROUNDS > 10_000) {
 }
 if (!TRANSPORTS.includes(TRANSPORT)) usage(`--transport takes ${TRANSPORTS.join(', ')}`);
 if (!(STORES as readonly string[]).includes(STORE)) usage(`--store takes ${STORES.join(', ')}`);
+if (TRANSPORT === 'embedded' && STORE !== 'pglite') {
+  usage(
+    '--transport embedded takes --store pglite (on a postgres:// store the registry uses LISTEN/NOTIFY)',
+  );
+}
 if (!/^nats:\/\//.test(NATS_URL)) usage('--nats takes a nats:// URL');
 if (!/^postgres(ql)?:\/\//.test(ADMIN_URL)) usage('--postgres takes a postgres:// URL');
 
@@ -335,16 +331,12 @@ async function startRegistry(registryNc: NatsConnection): Promise<Registry> {
   };
   let service: Service;
   if (TRANSPORT === 'embedded') {
-    const db = await openDatabase({ url: env.DATABASE_URL!, name: 'config-registry' });
-    await RegistryStore.migrate(db);
-    const messages = await EmbeddedMessageLog.open(db);
-    service = buildConfigRegistry({
-      ...QUIET,
-      env,
-      db,
-      transport: new TimedTransport(new EmbeddedConfigTransport(messages)),
-    });
-    registerConfigFeedRoutes(service, messages);
+    // The registry's own default: no NATS_URL, no postgres:// URL, so it builds the embedded
+    // transport over its database and mounts the routes its consumers follow.
+    service = await openConfigRegistry(
+      { ...env, NATS_URL: '', CONFIG_TRANSPORT_URL: '' },
+      { ...QUIET, wrapTransport: (inner) => new TimedTransport(inner) },
+    );
   } else {
     const inner =
       TRANSPORT === 'nats'

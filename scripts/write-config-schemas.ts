@@ -1,7 +1,7 @@
 /**
  * Writes the config JSON Schemas published in schemas/config/ from their TypeBox sources
  * (`<name>.v<version>.schema.json`, one per registered version), and removes a published file
- * whose schema is gone. `npm run schemas:config` after changing one; a test fails when a
+ * whose schema is gone. `npm run schemas` after changing one; a test fails when a
  * published copy drifts (packages/config/test/published-config-schemas-match-typebox.test.ts).
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';

@@ -10,7 +10,7 @@ import { expectOneLineFailure, runCli } from './run-cli.js';
 
 /**
  * The registry subcommands against the real config registry (services/config-registry), in
- * this process on PGlite in memory and without a transport: versions are published, listed,
+ * this process on PGlite in memory and built without a transport: versions are published, listed,
  * read and diffed; rollouts are refused (503), which the CLI says in one line, exit 2.
  */
 const dir = mkdtempSync(join(tmpdir(), 'bw-config-registry-'));
@@ -32,7 +32,7 @@ const config = (...args: string[]) =>
   });
 
 beforeAll(async () => {
-  registry = await startRegistry();
+  registry = await startRegistry({}, { transport: undefined });
 });
 afterAll(async () => {
   await registry?.close();

@@ -15,7 +15,7 @@ describe('the published config JSON Schemas', () => {
   });
 
   it.each(Object.keys(generated))(
-    'schemas/config/%s is what the TypeBox source generates (npm run schemas:config)',
+    'schemas/config/%s is what the TypeBox source generates (npm run schemas)',
     (file) => {
       const published = JSON.parse(readFileSync(join(FOLDER, file), 'utf8'));
       expect(published).toEqual(generated[file]);

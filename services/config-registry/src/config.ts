@@ -4,8 +4,11 @@ import { ConfigError, envInteger } from '@bulwark/kit';
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 
-/** How rollout messages reach the consumers; `none` when the environment names no transport. */
-export type TransportChoice = 'nats' | 'postgres' | 'none';
+/** How rollout messages reach the consumers, as the environment names it. */
+export type TransportFromEnv = 'nats' | 'postgres' | 'embedded';
+
+/** The transport a registry runs with: `none` when it was built without one. */
+export type TransportChoice = TransportFromEnv | 'none';
 
 const DAY_MS = 86_400_000;
 
@@ -20,9 +23,14 @@ export const ConfigRegistryConfigSchema = Type.Object(
     databaseUrl: Type.String({ minLength: 1 }),
     /**
      * NATS_URL set: NATS JetStream. Else CONFIG_TRANSPORT_URL, or a postgres:// DATABASE_URL:
-     * PostgreSQL LISTEN/NOTIFY. Else none: the registry keeps versions, and refuses rollouts.
+     * PostgreSQL LISTEN/NOTIFY. Else (PGlite or memory://) embedded: a log in the registry's own
+     * database, served to the consumers over the registry's HTTP routes.
      */
-    transport: Type.Union([Type.Literal('nats'), Type.Literal('postgres'), Type.Literal('none')]),
+    transport: Type.Union([
+      Type.Literal('nats'),
+      Type.Literal('postgres'),
+      Type.Literal('embedded'),
+    ]),
     /** The postgres:// URL of the LISTEN/NOTIFY transport, when that is the transport. */
     transportUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
     /** The ledger service every publish, acknowledgement, promotion and revert is recorded in. */
@@ -42,7 +50,7 @@ export function configRegistryConfigFromEnv(
 ): ConfigRegistryConfig {
   const databaseUrl = databaseUrlFromEnv('config-registry', env);
   const explicit = env[CONFIG_TRANSPORT_ENV.postgres]?.trim();
-  let transport: TransportChoice = 'none';
+  let transport: TransportFromEnv = 'embedded';
   let transportUrl: string | undefined;
   if (env[CONFIG_TRANSPORT_ENV.nats]?.trim()) {
     transport = 'nats';

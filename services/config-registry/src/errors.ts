@@ -9,8 +9,9 @@ import { BulwarkError } from '@bulwark/kit';
 export class RegistryRefusal extends BulwarkError {}
 
 /**
- * A rollout asked of a registry that runs without a transport (no NATS_URL, no postgres://
- * URL): it keeps and validates versions, but cannot reach any consumer.
+ * A rollout asked of a registry built without a transport (openConfigRegistry always has one,
+ * embedded at least; an embedder may leave it out): it keeps and validates versions, but
+ * cannot reach any consumer.
  */
 export class TransportRequiredError extends BulwarkError {
   constructor() {

@@ -4,6 +4,7 @@ export {
   ConfigRegistryConfigSchema,
   configRegistryConfigFromEnv,
   type TransportChoice,
+  type TransportFromEnv,
 } from './config.js';
 export { RegistryRefusal, refusing, STATUS_OF, TransportRequiredError } from './errors.js';
 export { LedgerOutbox } from './ledger-outbox.js';
@@ -16,5 +17,5 @@ export {
 } from './ledger-recorder.js';
 export { RegistryMetrics } from './metrics.js';
 export { RegistryMonitor } from './monitor.js';
-export { openConfigRegistry, REGISTRY_NAME } from './open.js';
+export { type OpenConfigRegistryOptions, openConfigRegistry, REGISTRY_NAME } from './open.js';
 export { MAX_PAGE } from './routes/schemas.js';

@@ -3,8 +3,8 @@ import { type Registry, startRegistry } from './fixtures/registry.js';
 
 let registry: Registry;
 beforeAll(async () => {
-  // No NATS_URL, no postgres:// URL: the registry runs without a transport.
-  registry = await startRegistry();
+  // Built without a transport (the environment would give it the embedded one).
+  registry = await startRegistry({}, { transport: undefined });
 });
 afterAll(() => registry?.close());
 

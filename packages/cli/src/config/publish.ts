@@ -10,8 +10,8 @@ import {
   rolloutSettings,
   versionFlag,
 } from './registry-options.js';
-import { followRollout } from './rollout-follow.js';
-import { rolloutLine, versionText } from './rollout-view.js';
+import { followOrPoint } from './rollout-follow.js';
+import { versionText } from './rollout-view.js';
 import { schemaEntry } from './schema-option.js';
 
 export interface PublishFlags extends RegistryFlags, RolloutFlags {
@@ -77,12 +77,7 @@ export async function runPublish(
     ...settings,
     ...(flags.message === undefined ? {} : { reason: flags.message }),
   });
-  if (flags.wait) {
-    rollout = await followRollout(client, rollout, terminal, { text });
-  } else if (text) {
-    terminal.out(rolloutLine(rollout));
-    terminal.out(`  follow it: bulwark config status --rollout ${rollout.id}`);
-  }
+  rollout = await followOrPoint(client, rollout, terminal, { text, wait: Boolean(flags.wait) });
   if (!text) terminal.out(JSON.stringify({ version, rollout } satisfies PublishReport, null, 2));
   setExitCode(flags.wait ? rolloutExit(terminal, rollout, text) : EXIT.ok);
 }

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type {
+  ConfigOverview,
   ConfigVersion,
   DocumentChange,
-  RolloutPhase,
-  RolloutState,
   RolloutStatus,
   StageSize,
   VersionSummary,
@@ -19,15 +18,8 @@ export interface ConfigSummary {
   readonly schemaVersions: readonly number[];
   readonly latestVersion: number;
   readonly currentVersion: number;
-  readonly rollout: {
-    readonly id: string;
-    readonly state: RolloutState;
-    readonly phase: RolloutPhase;
-    readonly stage: number;
-    readonly stageCount: number;
-    readonly toVersion: number;
-    readonly cause: string | null;
-  } | null;
+  /** The newest rollout, as the registry's overview has it. */
+  readonly rollout: ConfigOverview['rollout'];
   readonly instances: number;
   readonly mixed: boolean;
 }

@@ -9,8 +9,7 @@ import {
   rolloutSettings,
   versionFlag,
 } from './registry-options.js';
-import { followRollout } from './rollout-follow.js';
-import { rolloutLine } from './rollout-view.js';
+import { followOrPoint } from './rollout-follow.js';
 
 export interface RevertFlags extends RegistryFlags, RolloutFlags {
   config: string;
@@ -34,12 +33,7 @@ export async function runRevert(flags: RevertFlags, setExitCode: SetExitCode): P
     ...settings,
     ...(flags.reason === undefined ? {} : { reason: flags.reason }),
   });
-  if (flags.wait) {
-    rollout = await followRollout(client, rollout, terminal, { text });
-  } else if (text) {
-    terminal.out(rolloutLine(rollout));
-    terminal.out(`  follow it: bulwark config status --rollout ${rollout.id}`);
-  }
+  rollout = await followOrPoint(client, rollout, terminal, { text, wait: Boolean(flags.wait) });
   if (!text) terminal.out(JSON.stringify(rollout, null, 2));
   setExitCode(flags.wait ? rolloutExit(terminal, rollout, text) : EXIT.ok);
 }

@@ -44,3 +44,21 @@ export async function followRollout(
   }
   return status;
 }
+
+/**
+ * What publish --rollout and revert do once the registry started a rollout: with --wait, follow
+ * it to its end; without, say where it is and how to follow it (text mode). Returns its status.
+ */
+export async function followOrPoint(
+  client: RegistryClient,
+  started: RolloutStatus,
+  terminal: Terminal,
+  options: { readonly text: boolean; readonly wait: boolean },
+): Promise<RolloutStatus> {
+  if (options.wait) return followRollout(client, started, terminal, { text: options.text });
+  if (options.text) {
+    terminal.out(rolloutLine(started));
+    terminal.out(`  follow it: bulwark config status --rollout ${started.id}`);
+  }
+  return started;
+}

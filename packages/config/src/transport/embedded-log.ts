@@ -1,28 +1,20 @@
 import { type Database, migrateToLatest } from '@bulwark/db';
-import { type Generated, sql } from 'kysely';
+import {
+  insertMessage,
+  lastMessageSeq,
+  latestApplyMessage,
+  latestPresenceMessages,
+  type MessageLogTables,
+  readMessages,
+  type StoredMessage,
+} from './message-log.js';
 import { type Delivered, LogFeed } from './postgres-feed.js';
 import { configTransportMigrations } from './postgres-transport.js';
 import type { TransportErrorReporter } from './transport.js';
 import { transportFailed } from './transport-errors.js';
 import type { WireKind } from './wire.js';
 
-/** A message of the log: its seq and its JSON text exactly as it was stored. */
-export interface StoredMessage {
-  readonly seq: number;
-  readonly payload: string;
-}
-
-/** The same table as the PostgreSQL transport's (its migration set `config_transport`). */
-interface LogTables {
-  config_transport_messages: {
-    seq: Generated<string>;
-    kind: WireKind;
-    config: string;
-    instance: string | null;
-    payload: unknown;
-    created_at: Generated<Date>;
-  };
-}
+export type { StoredMessage } from './message-log.js';
 
 export interface EmbeddedMessageLogOptions {
   /** Apply the migration set `config_transport` on open. Default true. */
@@ -48,12 +40,6 @@ export interface Following {
 }
 
 /**
- * Same lock as the PostgreSQL transport's publishers: on a PostgreSQL database rows then get
- * their seq in commit order (PGlite is one connection, so there it is so anyway).
- */
-const PUBLISH_LOCK = 0x62_77_63_66; // "bwcf"
-
-/**
  * The config transport's log inside the registry's own database (PGlite by default, any
  * @bulwark/db Database): the table and migrations of the PostgreSQL transport, so seqs,
  * "latest first" and "resume after a seq" mean the same on both.
@@ -70,10 +56,10 @@ const PUBLISH_LOCK = 0x62_77_63_66; // "bwcf"
  * readers. It owns no connection: the database stays its owner's to close.
  */
 export class EmbeddedMessageLog {
-  readonly #db: Database<LogTables>;
+  readonly #db: Database<MessageLogTables>;
   readonly #watchers = new Set<{ kind: WireKind; config?: string; wake: () => void }>();
 
-  private constructor(db: Database<LogTables>) {
+  private constructor(db: Database<MessageLogTables>) {
     this.#db = db;
   }
 
@@ -89,7 +75,7 @@ export class EmbeddedMessageLog {
         throw transportFailed('embedded', 'migrating the transport log', error);
       }
     }
-    return new EmbeddedMessageLog(db as Database<LogTables>);
+    return new EmbeddedMessageLog(db as Database<MessageLogTables>);
   }
 
   /** Appends a message (JSON text, already checked) and wakes the readers it concerns. */
@@ -99,15 +85,7 @@ export class EmbeddedMessageLog {
     instance: string | null,
     payload: string,
   ): Promise<number> {
-    const seq = await this.#db.kysely.transaction().execute(async (trx) => {
-      await sql`SELECT pg_advisory_xact_lock(${PUBLISH_LOCK}::bigint)`.execute(trx);
-      const row = await trx
-        .insertInto('config_transport_messages')
-        .values({ kind, config, instance, payload: sql`${payload}::json` })
-        .returning('seq')
-        .executeTakeFirstOrThrow();
-      return Number(row.seq);
-    });
+    const seq = await insertMessage(this.#db.kysely, { kind, config, instance, payload });
     for (const watcher of this.#watchers) {
       if (watcher.kind !== kind) continue;
       if (watcher.config !== undefined && watcher.config !== config) continue;
@@ -117,55 +95,28 @@ export class EmbeddedMessageLog {
   }
 
   /** Messages of `kind` (of `config`, or of all) after `afterSeq`, in seq order, at most `limit`. */
-  async read(
+  read(
     kind: WireKind,
     config: string | undefined,
     afterSeq: number,
     limit: number,
   ): Promise<StoredMessage[]> {
-    let query = this.#db.kysely
-      .selectFrom('config_transport_messages')
-      .select(['seq', sql<string>`payload::text`.as('payload')])
-      .where('kind', '=', kind)
-      .where('seq', '>', String(afterSeq));
-    if (config !== undefined) query = query.where('config', '=', config);
-    const rows = await query.orderBy('seq').limit(limit).execute();
-    return rows.map((row) => ({ seq: Number(row.seq), payload: row.payload }));
+    return readMessages(this.#db.kysely, kind, config, afterSeq, limit);
   }
 
   /** The latest apply message of a config, if it has one. */
-  async latestApply(config: string): Promise<StoredMessage | undefined> {
-    const row = await this.#db.kysely
-      .selectFrom('config_transport_messages')
-      .select(['seq', sql<string>`payload::text`.as('payload')])
-      .where('kind', '=', 'apply')
-      .where('config', '=', config)
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    return row === undefined ? undefined : { seq: Number(row.seq), payload: row.payload };
+  latestApply(config: string): Promise<StoredMessage | undefined> {
+    return latestApplyMessage(this.#db.kysely, config);
   }
 
   /** The latest presence of every (config, instance), in seq order. */
-  async latestPresences(): Promise<StoredMessage[]> {
-    const { rows } = await sql<{ seq: string; payload: string }>`
-      SELECT seq, payload FROM (
-        SELECT DISTINCT ON (config, instance) seq, payload::text AS payload
-        FROM config_transport_messages
-        WHERE kind = 'presence'
-        ORDER BY config, instance, seq DESC
-      ) latest
-      ORDER BY seq`.execute(this.#db.kysely);
-    return rows.map((row) => ({ seq: Number(row.seq), payload: row.payload }));
+  latestPresences(): Promise<StoredMessage[]> {
+    return latestPresenceMessages(this.#db.kysely);
   }
 
   /** The highest seq in the log (0 when it is empty). */
-  async lastSeq(): Promise<number> {
-    const row = await this.#db.kysely
-      .selectFrom('config_transport_messages')
-      .select((eb) => eb.fn.max('seq').as('seq'))
-      .executeTakeFirst();
-    return Number(row?.seq ?? 0);
+  lastSeq(): Promise<number> {
+    return lastMessageSeq(this.#db.kysely);
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { Ack, ApplyMessage, ConfigName, Presence } from '../types.js';
 import type { EmbeddedMessageLog, StoredMessage } from './embedded-log.js';
+import { registryDelivery } from './message-log.js';
 import { checkConfigName } from './names.js';
 import type { Delivered } from './postgres-feed.js';
 import { Subscriptions, warnProcess } from './subscriptions.js';
@@ -111,7 +112,7 @@ export class EmbeddedConfigTransport implements ConfigTransport {
       'ack',
       undefined,
       afterSeq,
-      this.#registryDelivery('ack', decodeAck, handler),
+      registryDelivery('ack', decodeAck, handler, this.#report),
     );
   }
 
@@ -120,7 +121,7 @@ export class EmbeddedConfigTransport implements ConfigTransport {
     options: RegistryFeedOptions = {},
   ): Promise<Unsubscribe> {
     this.#checkOpen();
-    const deliver = this.#registryDelivery('presence', decodePresence, handler);
+    const deliver = registryDelivery('presence', decodePresence, handler, this.#report);
     let afterSeq = options.afterSeq;
     if (afterSeq === undefined) {
       // Without a stored position: the latest announcement of every instance, then new ones.
@@ -162,33 +163,6 @@ export class EmbeddedConfigTransport implements ConfigTransport {
       context: config === undefined ? `${kind} feed` : `config ${config}: ${kind} feed`,
     });
     return this.#subscriptions.add(() => following.stop());
-  }
-
-  /**
-   * A registry handler's message: a malformed one is reported and skipped; a handler that
-   * throws gets the same message again after retryDelayMs.
-   */
-  #registryDelivery<T>(
-    kind: WireKind,
-    decode: (value: unknown) => T,
-    handler: (value: T, delivery: Delivery) => void | Promise<void>,
-  ): (message: StoredMessage) => Promise<Delivered> {
-    return async (message) => {
-      let value: T;
-      try {
-        value = decode(parseJson(message.payload, kind));
-      } catch (error) {
-        this.#report(error, `registry ${kind} feed (seq ${message.seq})`);
-        return 'next';
-      }
-      try {
-        await handler(value, { seq: message.seq });
-        return 'next';
-      } catch (error) {
-        this.#report(error, `registry ${kind} handler (seq ${message.seq}; delivered again)`);
-        return 'again';
-      }
-    };
   }
 
   async #append(

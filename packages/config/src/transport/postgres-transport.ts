@@ -5,11 +5,21 @@ import {
   migrateToLatest,
   openDatabase,
 } from '@bulwark/db';
-import { type Generated, sql } from 'kysely';
+import { sql } from 'kysely';
 import { ConfigRegistryError } from '../errors.js';
 import type { Ack, ApplyMessage, ConfigName, Presence } from '../types.js';
+import {
+  insertMessage,
+  lastMessageSeq,
+  latestApplyMessage,
+  latestPresenceMessages,
+  type MessageLogTables,
+  readMessages,
+  registryDelivery,
+  type StoredMessage,
+} from './message-log.js';
 import { checkConfigName } from './names.js';
-import { type Delivered, LogFeed, type LogRow } from './postgres-feed.js';
+import { type Delivered, LogFeed } from './postgres-feed.js';
 import { NotificationListener } from './postgres-listener.js';
 import { Subscriptions, warnProcess } from './subscriptions.js';
 import type {
@@ -48,17 +58,6 @@ export interface PostgresConfigTransportOptions {
   readonly poolMax?: number;
 }
 
-interface TransportTables {
-  config_transport_messages: {
-    seq: Generated<string>;
-    kind: WireKind;
-    config: string;
-    instance: string | null;
-    payload: unknown;
-    created_at: Generated<Date>;
-  };
-}
-
 /** The migration set of the transport's table (src/transport/migrations, copied into dist). */
 export function configTransportMigrations(): MigrationSet {
   return MigrationSet.fromDirectory('config_transport', new URL('./migrations/', import.meta.url));
@@ -69,12 +68,6 @@ const CHANNELS: Record<WireKind, string> = {
   ack: 'bulwark_config_ack',
   presence: 'bulwark_config_presence',
 };
-
-/**
- * Publishers take this transaction-scoped advisory lock before they insert: rows then get their
- * seq in commit order, and "rows after the last seq I saw" never skips a row that committed late.
- */
-const PUBLISH_LOCK = 0x62_77_63_66; // "bwcf"
 
 /**
  * ConfigTransport over PostgreSQL: every message is a row of `config_transport_messages`,
@@ -88,7 +81,7 @@ const PUBLISH_LOCK = 0x62_77_63_66; // "bwcf"
  */
 export class PostgresConfigTransport implements ConfigTransport {
   readonly kind = 'postgres';
-  readonly #db: Database<TransportTables>;
+  readonly #db: Database<MessageLogTables>;
   readonly #listener: NotificationListener;
   readonly #retryDelayMs: number;
   readonly #report: TransportErrorReporter;
@@ -96,7 +89,7 @@ export class PostgresConfigTransport implements ConfigTransport {
   readonly #feeds = new Map<LogFeed, { kind: WireKind; config?: string }>();
   #closed: Promise<void> | undefined;
 
-  private constructor(db: Database<TransportTables>, options: PostgresConfigTransportOptions) {
+  private constructor(db: Database<MessageLogTables>, options: PostgresConfigTransportOptions) {
     this.#db = db;
     this.#retryDelayMs = options.retryDelayMs ?? 1_000;
     this.#report = options.onError ?? warnProcess;
@@ -127,9 +120,9 @@ export class PostgresConfigTransport implements ConfigTransport {
         'the PostgreSQL config transport needs a postgres:// URL: the registry and its consumers are separate processes',
       );
     }
-    let db: Database<TransportTables> | undefined;
+    let db: Database<MessageLogTables> | undefined;
     try {
-      db = await openDatabase<TransportTables>({
+      db = await openDatabase<MessageLogTables>({
         url: options.url,
         name: 'config-transport',
         pool: { max: options.poolMax ?? 4, connectionTimeoutMs: options.connectTimeoutMs ?? 5_000 },
@@ -172,27 +165,19 @@ export class PostgresConfigTransport implements ConfigTransport {
   ): Promise<Unsubscribe> {
     this.#checkOpen();
     checkConfigName(config);
-    const deliver = async (row: LogRow): Promise<Delivered> => {
+    const deliver = async (row: StoredMessage): Promise<Delivered> => {
       try {
-        await handler(decodeApply(row.payload));
+        await handler(decodeApply(parseJson(row.payload, 'apply message')));
       } catch (error) {
         this.#report(error, `config ${config}: apply handler`);
       }
       return 'next';
     };
-    let latest: LogRow | undefined;
+    let latest: StoredMessage | undefined;
     try {
       // LISTEN first: a message committed after the read below wakes the feed.
       await this.#listener.start();
-      const row = await this.#db.kysely
-        .selectFrom('config_transport_messages')
-        .select(['seq', 'payload'])
-        .where('kind', '=', 'apply')
-        .where('config', '=', config)
-        .orderBy('seq', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      latest = row === undefined ? undefined : { seq: Number(row.seq), payload: row.payload };
+      latest = await latestApplyMessage(this.#db.kysely, config);
     } catch (error) {
       throw transportFailed('postgres', `subscribing to ${config}`, error);
     }
@@ -209,7 +194,7 @@ export class PostgresConfigTransport implements ConfigTransport {
     try {
       await this.#listener.start();
       // Without a stored position: the acks sent from now on.
-      afterSeq ??= await this.#lastSeq();
+      afterSeq ??= await lastMessageSeq(this.#db.kysely);
     } catch (error) {
       throw transportFailed('postgres', 'reading acks', error);
     }
@@ -217,7 +202,7 @@ export class PostgresConfigTransport implements ConfigTransport {
       'ack',
       undefined,
       afterSeq,
-      this.#registryDelivery('ack', decodeAck, handler),
+      registryDelivery('ack', decodeAck, handler, this.#report),
     );
   }
 
@@ -226,7 +211,7 @@ export class PostgresConfigTransport implements ConfigTransport {
     options: RegistryFeedOptions = {},
   ): Promise<Unsubscribe> {
     this.#checkOpen();
-    const deliver = this.#registryDelivery('presence', decodePresence, handler);
+    const deliver = registryDelivery('presence', decodePresence, handler, this.#report);
     let afterSeq = options.afterSeq;
     try {
       await this.#listener.start();
@@ -255,11 +240,11 @@ export class PostgresConfigTransport implements ConfigTransport {
     kind: WireKind,
     config: string | undefined,
     afterSeq: number,
-    deliver: (row: LogRow) => Promise<Delivered>,
+    deliver: (row: StoredMessage) => Promise<Delivered>,
   ): Promise<Unsubscribe> {
     const feed = new LogFeed({
-      read: (after, limit) => this.#read(kind, config, after, limit),
-      deliver,
+      read: (after, limit) => readMessages(this.#db.kysely, kind, config, after, limit),
+      deliver: (row) => deliver(row as StoredMessage),
       afterSeq,
       retryDelayMs: this.#retryDelayMs,
       report: this.#report,
@@ -275,73 +260,13 @@ export class PostgresConfigTransport implements ConfigTransport {
     return unsubscribe;
   }
 
-  /**
-   * A registry handler's row: a malformed one is reported and skipped; a handler that throws
-   * gets the same row again after retryDelayMs.
-   */
-  #registryDelivery<T>(
-    kind: WireKind,
-    decode: (value: unknown) => T,
-    handler: (value: T, delivery: Delivery) => void | Promise<void>,
-  ): (row: LogRow) => Promise<Delivered> {
-    return async (row) => {
-      let value: T;
-      try {
-        value = decode(row.payload);
-      } catch (error) {
-        this.#report(error, `registry ${kind} feed (seq ${row.seq})`);
-        return 'next';
-      }
-      try {
-        await handler(value, { seq: row.seq });
-        return 'next';
-      } catch (error) {
-        this.#report(error, `registry ${kind} handler (seq ${row.seq}; delivered again)`);
-        return 'again';
-      }
-    };
-  }
-
-  async #read(
-    kind: WireKind,
-    config: string | undefined,
-    afterSeq: number,
-    limit: number,
-  ): Promise<LogRow[]> {
-    let query = this.#db.kysely
-      .selectFrom('config_transport_messages')
-      .select(['seq', 'payload'])
-      .where('kind', '=', kind)
-      .where('seq', '>', String(afterSeq));
-    if (config !== undefined) query = query.where('config', '=', config);
-    const rows = await query.orderBy('seq').limit(limit).execute();
-    return rows.map((row) => ({ seq: Number(row.seq), payload: row.payload }));
-  }
-
-  async #lastSeq(): Promise<number> {
-    const row = await this.#db.kysely
-      .selectFrom('config_transport_messages')
-      .select((eb) => eb.fn.max('seq').as('seq'))
-      .executeTakeFirst();
-    return Number(row?.seq ?? 0);
-  }
-
   /** Delivers the latest presence of every (config, instance); returns the last seq delivered. */
-  async #latestPresence(deliver: (row: LogRow) => Promise<Delivered>): Promise<number> {
-    const { rows } = await sql<{ seq: string; payload: unknown }>`
-      SELECT seq, payload FROM (
-        SELECT DISTINCT ON (config, instance) seq, payload
-        FROM config_transport_messages
-        WHERE kind = 'presence'
-        ORDER BY config, instance, seq DESC
-      ) latest
-      ORDER BY seq`.execute(this.#db.kysely);
+  async #latestPresence(deliver: (row: StoredMessage) => Promise<Delivered>): Promise<number> {
     let last = 0;
-    for (const row of rows) {
-      const seq = Number(row.seq);
+    for (const row of await latestPresenceMessages(this.#db.kysely)) {
       // A handler that throws here is retried by the feed, which starts before this row.
-      if ((await deliver({ seq, payload: row.payload })) === 'again') return last;
-      last = seq;
+      if ((await deliver(row)) === 'again') return last;
+      last = row.seq;
     }
     return last;
   }
@@ -354,16 +279,14 @@ export class PostgresConfigTransport implements ConfigTransport {
     operation: string,
   ): Promise<void> {
     try {
-      await this.#db.kysely.transaction().execute(async (trx) => {
-        await sql`SELECT pg_advisory_xact_lock(${PUBLISH_LOCK}::bigint)`.execute(trx);
-        const { seq } = await trx
-          .insertInto('config_transport_messages')
-          .values({ kind, config, instance, payload: sql`${payload}::json` })
-          .returning('seq')
-          .executeTakeFirstOrThrow();
-        const note = JSON.stringify({ seq: Number(seq), config });
-        await sql`SELECT pg_notify(${CHANNELS[kind]}, ${note})`.execute(trx);
-      });
+      await insertMessage(
+        this.#db.kysely,
+        { kind, config, instance, payload },
+        async (trx, seq) => {
+          const note = JSON.stringify({ seq, config });
+          await sql`SELECT pg_notify(${CHANNELS[kind]}, ${note})`.execute(trx);
+        },
+      );
     } catch (error) {
       if (this.#closed) throw transportClosed(this.kind);
       throw transportFailed('postgres', operation, error);

@@ -24,9 +24,11 @@ export interface RegistryFeedOptions {
 }
 
 /**
- * How rollout messages travel between the registry and the consumers. Two implementations:
- * NATS JetStream (`NATS_URL`; NatsConfigTransport) and PostgreSQL LISTEN/NOTIFY over a table (a
- * postgres:// URL the registry and its consumers share; PostgresConfigTransport). Another broker
+ * How rollout messages travel between the registry and the consumers. Three implementations:
+ * NATS JetStream (`NATS_URL`; NatsConfigTransport), PostgreSQL LISTEN/NOTIFY over a table (a
+ * postgres:// URL the registry and its consumers share; PostgresConfigTransport), and the
+ * embedded default, where the registry keeps that table in its own PGlite and serves it over
+ * HTTP (EmbeddedConfigTransport in the registry, HttpConfigTransport in consumers). Another broker
  * (the seeds' Kafka topic) is one more class behind this interface: it must pass the same
  * conformance suite (test/transport-conformance.ts). What each side may rely on:
  *
@@ -49,7 +51,7 @@ export interface RegistryFeedOptions {
  *   they become subjects and channel payloads (see transport/names.ts).
  */
 export interface ConfigTransport {
-  /** `nats` or `postgres`, for logs, metrics and status. */
+  /** `nats`, `postgres`, `embedded` or `http`, for logs, metrics and status. */
   readonly kind: string;
 
   /** Registry side: send an ApplyMessage to every consumer of its config. */

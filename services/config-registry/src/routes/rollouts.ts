@@ -27,49 +27,45 @@ const ROLLOUT_REFUSALS = {
 export function registerRolloutRoutes(service: Service, deps: RouteDeps): void {
   const { app } = service;
 
-  app.post<{ Params: ConfigParams; Body: RolloutBody }>(
-    '/v1/configs/:name/rollouts',
+  // A revert is a rollout of an earlier version: the same body, answer and refusals.
+  const starts = [
     {
-      schema: {
-        summary: 'Roll a published version out, stage by stage',
-        description:
-          'Over the instances known now (Presence). Each stage is sent the version, must acknowledge it and stay healthy for the bake time; a refusal, a missing acknowledgement or a health regression reverts every instance that got it. Answers once the first stage was sent; follow it at GET /v1/rollouts/{id}.',
-        tags: ['rollouts'],
-        params: ConfigParams,
-        body: RolloutBody,
-        response: { 202: RolloutStatus, ...ROLLOUT_REFUSALS },
-      },
-      config: { auth: SCOPES.configRollout },
+      kind: 'rollout',
+      path: '/v1/configs/:name/rollouts',
+      summary: 'Roll a published version out, stage by stage',
+      description:
+        'Over the instances known now (Presence). Each stage is sent the version, must acknowledge it and stay healthy for the bake time; a refusal, a missing acknowledgement or a health regression reverts every instance that got it. Answers once the first stage was sent; follow it at GET /v1/rollouts/{id}.',
     },
-    async (request, reply) =>
-      reply
-        .code(202)
-        .send(
-          await startRollout(deps, 'rollout', request.params.name, request.body, actorOf(request)),
-        ),
-  );
-
-  app.post<{ Params: ConfigParams; Body: RolloutBody }>(
-    '/v1/configs/:name/revert',
     {
-      schema: {
-        summary: 'Go back to an earlier version, as a rollout',
-        description:
-          'The earlier version is rolled out like any other (stages, acknowledgements, bake), so going back is as careful as going forward; its history is kept.',
-        tags: ['rollouts'],
-        params: ConfigParams,
-        body: RolloutBody,
-        response: { 202: RolloutStatus, ...ROLLOUT_REFUSALS },
-      },
-      config: { auth: SCOPES.configRollout },
+      kind: 'revert',
+      path: '/v1/configs/:name/revert',
+      summary: 'Go back to an earlier version, as a rollout',
+      description:
+        'The earlier version is rolled out like any other (stages, acknowledgements, bake), so going back is as careful as going forward; its history is kept.',
     },
-    async (request, reply) =>
-      reply
-        .code(202)
-        .send(
-          await startRollout(deps, 'revert', request.params.name, request.body, actorOf(request)),
-        ),
-  );
+  ] as const;
+  for (const { kind, path, summary, description } of starts) {
+    app.post<{ Params: ConfigParams; Body: RolloutBody }>(
+      path,
+      {
+        schema: {
+          summary,
+          description,
+          tags: ['rollouts'],
+          params: ConfigParams,
+          body: RolloutBody,
+          response: { 202: RolloutStatus, ...ROLLOUT_REFUSALS },
+        },
+        config: { auth: SCOPES.configRollout },
+      },
+      async (request, reply) =>
+        reply
+          .code(202)
+          .send(
+            await startRollout(deps, kind, request.params.name, request.body, actorOf(request)),
+          ),
+    );
+  }
 
   app.get<{ Params: ConfigParams; Querystring: RolloutsQuery }>(
     '/v1/configs/:name/rollouts',
