@@ -21,6 +21,7 @@ import { ensureCurrentDist, REPOSITORY_ROOT } from './fixtures/pack/current-dist
 
 const PUBLIC_PACKAGES = [
   '@bulwark/cli',
+  '@bulwark/config',
   '@bulwark/contract',
   '@bulwark/db',
   '@bulwark/gate',
