@@ -70,6 +70,11 @@ export {
   type HttpRequestOptions,
   type HttpResponse,
 } from './http/client.js';
+export {
+  LedgerBatchRecorder,
+  type LedgerBatchRecorderOptions,
+  type LedgerEvent,
+} from './http/ledger-batch-recorder.js';
 export { type FieldProblem, PROBLEM_CONTENT_TYPE, type ProblemDetails } from './http/problem.js';
 export type { ShutdownOutcome } from './lifecycle/shutdown.js';
 export type { TaskFn } from './lifecycle/tasks.js';

@@ -1,5 +1,5 @@
 import type { RegistryEvent } from '@bulwark/config';
-import { DependencyUnavailableError, type HttpClient } from '@bulwark/kit';
+import { type HttpClient, LedgerBatchRecorder } from '@bulwark/kit';
 
 /** The ledger stream the registry's entries go to. */
 export const CONFIG_REGISTRY_STREAM = 'config-registry';
@@ -19,41 +19,11 @@ export const noRecorder: RegistryRecorder = { record: async () => undefined };
  * request (a publish, a rollout, a revert) is refused with 503 and nothing is stored. The order
  * is record, then commit: a failure between the two leaves a ledger entry for a version or a
  * rollout that does not exist (visible: the registry has no such row), never the reverse.
+ * The kit's LedgerBatchRecorder on this service's stream.
  */
-export class LedgerRecorder implements RegistryRecorder {
-  readonly #http: HttpClient;
-  readonly #batchesUrl: URL;
-
+export class LedgerRecorder extends LedgerBatchRecorder<RegistryEvent> implements RegistryRecorder {
   constructor(http: HttpClient, ledgerUrl: string) {
-    this.#http = http;
-    this.#batchesUrl = new URL('/v1/ledger/batches', ledgerUrl);
-  }
-
-  async record(events: readonly RegistryEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    let status: number;
-    try {
-      const response = await this.#http.request(this.#batchesUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          entries: events.map((event) => ({
-            stream: CONFIG_REGISTRY_STREAM,
-            kind: event.kind,
-            actor: ledgerActor(event.actor),
-            payload: event.payload,
-          })),
-        }),
-        timeoutMs: 5_000,
-      });
-      status = response.statusCode;
-      await response.text();
-    } catch (cause) {
-      throw new DependencyUnavailableError('the audit ledger is unreachable', { cause });
-    }
-    if (status !== 201) {
-      throw new DependencyUnavailableError(`the audit ledger refused the entries (HTTP ${status})`);
-    }
+    super(http, { ledgerUrl, stream: CONFIG_REGISTRY_STREAM, actor: ledgerActor });
   }
 }
 

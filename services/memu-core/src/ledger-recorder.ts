@@ -1,4 +1,4 @@
-import { DependencyUnavailableError, type HttpClient } from '@bulwark/kit';
+import { type HttpClient, LedgerBatchRecorder } from '@bulwark/kit';
 
 /** The ledger stream memu-core's entries go to. */
 export const MEMU_CORE_STREAM = 'memu-core';
@@ -25,35 +25,10 @@ export const noRecorder: MemoryRecorder = { record: async () => undefined };
  * not acknowledge, the change is refused with 503 and not applied, so no change goes unrecorded.
  * The order is record, then apply: a failure between the two leaves a ledger entry for a change
  * that did not happen (visible: its id is absent from the store), never a change without one.
+ * The kit's LedgerBatchRecorder on this service's stream.
  */
-export class LedgerRecorder implements MemoryRecorder {
-  readonly #http: HttpClient;
-  readonly #batchesUrl: URL;
-
+export class LedgerRecorder extends LedgerBatchRecorder<MemoryEvent> implements MemoryRecorder {
   constructor(http: HttpClient, ledgerUrl: string) {
-    this.#http = http;
-    this.#batchesUrl = new URL('/v1/ledger/batches', ledgerUrl);
-  }
-
-  async record(events: readonly MemoryEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    let status: number;
-    try {
-      const response = await this.#http.request(this.#batchesUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          entries: events.map((event) => ({ stream: MEMU_CORE_STREAM, ...event })),
-        }),
-        timeoutMs: 5_000,
-      });
-      status = response.statusCode;
-      await response.text();
-    } catch (cause) {
-      throw new DependencyUnavailableError('the audit ledger is unreachable', { cause });
-    }
-    if (status !== 201) {
-      throw new DependencyUnavailableError(`the audit ledger refused the entries (HTTP ${status})`);
-    }
+    super(http, { ledgerUrl, stream: MEMU_CORE_STREAM });
   }
 }
